@@ -231,10 +231,28 @@ const mc_tensor_info *mc_reader_tensor(const mc_reader *r, size_t i);
 int64_t mc_reader_find(const mc_reader *r, const char *name);
 /* The tensor's data; release the view before closing the reader. */
 int mc_reader_read(mc_reader *r, size_t i, mc_view *out);
+/* The contract's SHA-256 of tensor i (dense, C order, little-endian). */
+int mc_reader_sha256(uint8_t out[32], mc_reader *r, size_t i);
 /* Non-tensor values (a training checkpoint's epoch, config...), or NULL. */
 const mc_value *mc_reader_values(const mc_reader *r);
 /* The format's own metadata as a dict (safetensors __metadata__), or NULL. */
 const mc_value *mc_reader_metadata(const mc_reader *r);
+
+/* ---- selecting a sub-tree ------------------------------------------- */
+
+/* The tensors under a dotted key path (all of them for NULL or ""), with
+ * their names relative to the key; names borrow from the reader. */
+typedef struct mc_selection {
+	size_t *index;
+	const char **name;
+	size_t n;
+} mc_selection;
+
+int mc_select(mc_selection *out, const mc_reader *r, const char *key);
+void mc_selection_release(mc_selection *s);
+/* The value at a dotted path (dict keys, list indices), or NULL; the root
+ * itself for NULL or "". */
+const mc_value *mc_value_find(const mc_value *root, const char *path);
 
 /* ---- writers --------------------------------------------------------- */
 

@@ -80,8 +80,10 @@ static int unknown_format(const mc_map *m)
 {
 	char hex[3 * 8 + 1] = "";
 	size_t n = m->len < 8 ? m->len : 8;
+	size_t used = 0;
 	for (size_t i = 0; i < n; i++)
-		snprintf(hex + 3 * i, sizeof(hex) - 3 * i, "%s%02x", i ? " " : "", m->data[i]);
+		used += (size_t)snprintf(hex + used, sizeof(hex) - used, "%s%02x", i ? " " : "",
+		                         m->data[i]);
 	if (m->len == 0)
 		mc_fail(MC_EUNSUPPORTED, m->path, NULL, -1, "empty file");
 	else
@@ -204,6 +206,20 @@ int mc_reader_read(mc_reader *r, size_t i, mc_view *out)
 	rc = r->fmt->read(r, i, out);
 	if (rc)
 		mc_err_context(r->map->path, r->tensors[i].name);
+	return rc;
+}
+
+int mc_reader_sha256(uint8_t out[32], mc_reader *r, size_t i)
+{
+	mc_view v;
+	int rc = mc_reader_read(r, i, &v);
+
+	if (!rc) {
+		rc = mc_view_sha256(out, &v);
+		if (rc)
+			mc_err_context(r->map->path, r->tensors[i].name);
+	}
+	mc_view_release(&v);
 	return rc;
 }
 
