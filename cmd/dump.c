@@ -367,7 +367,7 @@ static int print_text(const dump_ctx *d, const char *file)
 	printf("file:     %s\n", file);
 	printf("format:   %s\n", mc_reader_format(d->r));
 	group_digits(buf, sizeof(buf), params);
-	printf("tensors:  %zu (%s parameters, ", d->sel.n, buf);
+	printf("tensors:  %zu (%s parameter%s, ", d->sel.n, buf, params == 1 ? "" : "s");
 	printf("%s)\n", cmd_human_bytes(buf, sizeof(buf), total));
 	if (d->metadata && mc_value_len(d->metadata)) {
 		printf("\nmetadata:\n");
@@ -398,7 +398,8 @@ static int print_text(const dump_ctx *d, const char *file)
 	{
 		char p[64];
 		group_digits(p, sizeof(p), params);
-		printf("\ntotal: %zu tensors, %s parameters, %s bytes\n", d->sel.n, p, buf);
+		printf("\ntotal: %zu tensor%s, %s parameter%s, %s byte%s\n", d->sel.n,
+		       d->sel.n == 1 ? "" : "s", p, params == 1 ? "" : "s", buf, total == 1 ? "" : "s");
 	}
 	return EXIT_OK;
 }

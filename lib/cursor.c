@@ -63,6 +63,11 @@ int mc_cur_sub(mc_cur *out, mc_cur *c, size_t n)
 	return 0;
 }
 
+static inline uint32_t load_u32be(const uint8_t *p)
+{
+	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+
 #define READER(fn, type, n, expr)                   \
 	int fn(mc_cur *c, type *out)                \
 	{                                           \
@@ -79,21 +84,13 @@ READER(mc_cur_u16le, uint16_t, 2, mc_load_u16le(p))
 READER(mc_cur_u32le, uint32_t, 4, mc_load_u32le(p))
 READER(mc_cur_u64le, uint64_t, 8, mc_load_u64le(p))
 READER(mc_cur_u16be, uint16_t, 2, ((uint16_t)p[0] << 8) | p[1])
-READER(mc_cur_u32be, uint32_t, 4,
-       ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3])
+READER(mc_cur_u32be, uint32_t, 4, load_u32be(p))
+/* one bounds check for all 8 bytes: a short read must neither move the
+ * cursor nor report a 4-byte read at the wrong offset */
+READER(mc_cur_u64be, uint64_t, 8,
+       ((uint64_t)load_u32be(p) << 32) | load_u32be(p + 4))
 READER(mc_cur_i32le, int32_t, 4, (int32_t)mc_load_u32le(p))
 READER(mc_cur_i64le, int64_t, 8, (int64_t)mc_load_u64le(p))
-
-int mc_cur_u64be(mc_cur *c, uint64_t *out)
-{
-	uint32_t hi, lo;
-	int rc = mc_cur_u32be(c, &hi);
-	if (!rc)
-		rc = mc_cur_u32be(c, &lo);
-	if (!rc)
-		*out = ((uint64_t)hi << 32) | lo;
-	return rc;
-}
 
 int mc_cur_f32le(mc_cur *c, float *out)
 {

@@ -4,6 +4,7 @@
  * as the one line the commands print.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "error.h"
@@ -24,15 +25,18 @@ static void copy_field(char *dst, size_t size, const char *src)
 int mc_err_vset_(int code, const char *path, const char *entry, int64_t offset,
                  const char *src_file, int src_line, const char *fmt, va_list ap)
 {
-	mc_error *e = &last_error;
-	e->code = code;
-	copy_field(e->path, sizeof(e->path), path);
-	copy_field(e->entry, sizeof(e->entry), entry);
-	e->offset = offset;
-	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
-	e->hint[0] = '\0';
-	e->src_file = src_file;
-	e->src_line = src_line;
+	/* Build the record aside: the arguments may point into the last error
+	 * (re-raising "while loading: %s" with its own message and path). */
+	mc_error e;
+	e.code = code;
+	copy_field(e.path, sizeof(e.path), path);
+	copy_field(e.entry, sizeof(e.entry), entry);
+	e.offset = offset;
+	vsnprintf(e.msg, sizeof(e.msg), fmt, ap);
+	e.hint[0] = '\0';
+	e.src_file = src_file;
+	e.src_line = src_line;
+	last_error = e;
 	return code;
 }
 
@@ -48,10 +52,12 @@ int mc_err_set_(int code, const char *path, const char *entry, int64_t offset,
 
 int mc_err_hint(const char *fmt, ...)
 {
+	char hint[sizeof(last_error.hint)];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(last_error.hint, sizeof(last_error.hint), fmt, ap);
+	vsnprintf(hint, sizeof(hint), fmt, ap); /* the arguments may be the old hint */
 	va_end(ap);
+	memcpy(last_error.hint, hint, sizeof(hint));
 	return last_error.code;
 }
 
@@ -73,6 +79,29 @@ void mc_error_clear(void)
 {
 	memset(&last_error, 0, sizeof(last_error));
 	last_error.offset = -1;
+}
+
+/* Copy src into dst, control bytes as \xNN: names inside a file may hold
+ * newlines or terminal escapes, and an error must stay one harmless line. */
+static void copy_escaped(char *dst, size_t size, const char *src)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t o = 0;
+
+	for (; *src && o + 1 < size; src++) {
+		unsigned char ch = (unsigned char)*src;
+		if (ch < 0x20 || ch == 0x7f) {
+			if (o + 4 >= size)
+				break;
+			dst[o++] = '\\';
+			dst[o++] = 'x';
+			dst[o++] = digits[ch >> 4];
+			dst[o++] = digits[ch & 15];
+		} else {
+			dst[o++] = (char)ch;
+		}
+	}
+	dst[o] = '\0';
 }
 
 const char *mc_error_format(char *buf, size_t size, const mc_error *e)
@@ -99,6 +128,13 @@ const char *mc_error_format(char *buf, size_t size, const mc_error *e)
 		APPEND("offset %lld: ", (long long)e->offset);
 	APPEND("%s", e->msg[0] ? e->msg : mc_error_name(e->code));
 #undef APPEND
+	{
+		char *raw = strdup(buf);
+		if (raw) {
+			copy_escaped(buf, size, raw);
+			free(raw);
+		}
+	}
 	return buf;
 }
 

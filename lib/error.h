@@ -22,7 +22,8 @@
 int mc_err_set_(int code, const char *path, const char *entry, int64_t offset,
                 const char *src_file, int src_line, const char *fmt, ...) MC_PRINTF(7, 8);
 int mc_err_vset_(int code, const char *path, const char *entry, int64_t offset,
-                 const char *src_file, int src_line, const char *fmt, va_list ap);
+                 const char *src_file, int src_line, const char *fmt, va_list ap)
+	MC_PRINTF(7, 0);
 
 /* Record an error with explicit context; evaluates to `code`. */
 #define mc_fail(code, path, entry, offset, ...) \

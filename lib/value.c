@@ -50,7 +50,7 @@ size_t mc_arena_used(const mc_arena *a)
 
 void *mc_arena_alloc(mc_arena *a, size_t n)
 {
-	const size_t align = sizeof(max_align_t);
+	const size_t align = _Alignof(max_align_t);
 	arena_block *b = a->head;
 	size_t need;
 
@@ -64,6 +64,9 @@ void *mc_arena_alloc(mc_arena *a, size_t n)
 	if (!b || b->size - b->used < need) {
 		size_t size = need > 65536 ? need : 65536;
 		size_t total;
+		/* near the cap, a smaller block than usual still serves the request */
+		if (need <= a->cap - a->total && size > a->cap - a->total)
+			size = a->cap - a->total;
 		if (!mc_add_size(&total, a->total, size) || total > a->cap) {
 			mc_fail(MC_ELIMIT, NULL, NULL, -1,
 			        "values need more than %zu bytes of memory, more than this file could describe",

@@ -27,7 +27,10 @@ void mc_view_init_dense(mc_view *v, mc_dtype dt, const mc_shape *shape, const vo
 	v->data = data;
 	for (int i = shape->ndim - 1; i >= 0; i--) {
 		v->strides[i] = stride;
-		stride *= shape->dims[i] ? shape->dims[i] : 1;
+		/* a shape this large has no valid byte size either, and is refused
+		 * by every consumer; only the multiplication must not overflow */
+		if (__builtin_mul_overflow(stride, shape->dims[i] ? shape->dims[i] : 1, &stride))
+			stride = INT64_MAX;
 	}
 }
 
@@ -43,7 +46,9 @@ bool mc_view_is_dense(const mc_view *v)
 			return true;
 		if (v->shape.dims[i] != 1 && v->strides[i] != expect)
 			return false;
-		expect *= v->shape.dims[i];
+		/* past INT64_MAX elements no stride can match: not a dense view */
+		if (__builtin_mul_overflow(expect, v->shape.dims[i], &expect))
+			return false;
 	}
 	return true;
 }

@@ -1,0 +1,137 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Check `modelctl dump` against the fixtures made by testdata/make_fixtures.py.
+
+Usage: python3 tests/cli/fixtures_test.py MODELCTL TESTDATA_DIR
+
+For every TESTDATA_DIR/expected/<path with / as __>.json this runs
+`MODELCTL dump --format json --hash TESTDATA_DIR/<path>` and checks that it
+exits 0 and that the format, the tensors (name, dtype, shape, nbytes,
+sha256, in order) and the metadata equal the recorded values. It prints one
+line for each fixture and a closing line such as "12 passed, 0 failed". It exits
+1 if any fixture fails, or if no expected files were found. It uses the
+standard library only.
+"""
+import json
+import os
+import subprocess
+import sys
+
+TENSOR_KEYS = ("name", "dtype", "shape", "nbytes", "sha256")
+TIMEOUT = 120  # seconds for one dump: a hang is a failure, not a stuck ctest
+
+
+def fixture_path(testdata, expected_name):
+    """expected/npy__float32.npy.json -> testdata/npy/float32.npy"""
+    rel = expected_name[: -len(".json")].replace("__", "/")
+    return rel, os.path.join(testdata, *rel.split("/"))
+
+
+def brief(value, limit=300):
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def compare(expected, got):
+    """A list of differences, empty when the dump matches."""
+    problems = []
+    if not isinstance(got, dict):
+        return ["the output is not a JSON object: %s" % brief(got)]
+    if got.get("format") != expected["format"]:
+        problems.append("format %s, expected %s" % (brief(got.get("format")),
+                                                    brief(expected["format"])))
+    tensors = got.get("tensors")
+    if not isinstance(tensors, list):
+        problems.append("no \"tensors\" list: %s" % brief(tensors))
+        tensors = []
+    want = expected["tensors"]
+    got_names = [t.get("name") if isinstance(t, dict) else t for t in tensors]
+    want_names = [t["name"] for t in want]
+    if got_names != want_names:
+        problems.append("tensor names/order %s, expected %s" % (brief(got_names),
+                                                               brief(want_names)))
+    # each expected tensor against the dumped tensor of the same name, so a
+    # wrong order is reported once rather than as every field differing
+    by_name = {}
+    for g in tensors:
+        if not isinstance(g, dict):
+            problems.append("tensor entry is not an object: %s" % brief(g))
+        elif g.get("name") not in by_name:
+            by_name[g.get("name")] = g
+    for w in want:
+        g = by_name.get(w["name"])
+        if g is None:
+            continue  # already reported with the names
+        for key in TENSOR_KEYS:
+            if key not in g:
+                problems.append("tensor %s: no %s" % (brief(w["name"]), key))
+            elif g[key] != w[key]:
+                problems.append("tensor %s: %s %s, expected %s" % (
+                    brief(w["name"]), key, brief(g[key]), brief(w[key])))
+    # "metadata" is a dict for every checkpoint; a format without metadata
+    # may leave it out or write null, which stands for {}
+    meta = got.get("metadata")
+    if meta is None:
+        meta = {}
+    if meta != expected["metadata"]:
+        problems.append("metadata %s, expected %s" % (brief(meta), brief(expected["metadata"])))
+    return problems
+
+
+def check(modelctl, testdata, expected_name):
+    """Returns (relative path, list of problems)."""
+    rel, path = fixture_path(testdata, expected_name)
+    with open(os.path.join(testdata, "expected", expected_name), encoding="utf-8") as f:
+        expected = json.load(f)
+    if not os.path.isfile(path):
+        return rel, ["fixture %s is missing" % path]
+    cmd = [modelctl, "dump", "--format", "json", "--hash", path]
+    try:
+        proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        return rel, ["no answer within %d s" % TIMEOUT]
+    except OSError as e:
+        return rel, ["cannot run %s: %s" % (modelctl, e)]
+    stderr = proc.stderr.decode("utf-8", "replace").strip()
+    if proc.returncode != 0:
+        return rel, ["exit %d: %s" % (proc.returncode, stderr or "(no message)")]
+    try:
+        got = json.loads(proc.stdout.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as e:
+        return rel, ["the output is not JSON (%s): %s" % (e, brief(proc.stdout.decode(
+            "utf-8", "replace"), 200))]
+    return rel, compare(expected, got)
+
+
+def main(argv):
+    if len(argv) != 3:
+        print("usage: %s MODELCTL TESTDATA_DIR" % argv[0], file=sys.stderr)
+        return 2
+    modelctl, testdata = os.path.abspath(argv[1]), argv[2]
+    expected_dir = os.path.join(testdata, "expected")
+    try:
+        names = sorted(n for n in os.listdir(expected_dir) if n.endswith(".json"))
+    except OSError as e:
+        print("fixtures_test: %s: %s" % (expected_dir, e.strerror), file=sys.stderr)
+        return 1
+    passed = failed = 0
+    for name in names:
+        rel, problems = check(modelctl, testdata, name)
+        if problems:
+            failed += 1
+            print("FAIL %s" % rel)
+            for p in problems:
+                print("     %s" % p)
+        else:
+            passed += 1
+            print("ok   %s" % rel)
+    print("%d passed, %d failed" % (passed, failed))
+    if not names:
+        print("fixtures_test: no expected files in %s" % expected_dir, file=sys.stderr)
+        return 1
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
