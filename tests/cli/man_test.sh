@@ -7,6 +7,8 @@ set -u
 bin=${1:?usage: man_test.sh path/to/modelctl}
 pass=0
 fail=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
 
 synopsis_of_page() { # the roff SYNOPSIS block as plain text lines
 	awk '/^\.SH /{on = ($2 == "SYNOPSIS"); next} on && !/^\./' "$1" | sed -e 's/\\-/-/g' -e 's/\\&//g'
@@ -23,23 +25,23 @@ check() { # name, page, help-command...
 	[ -n "$syn" ] || { fail=$((fail + 1)); echo "FAIL $name: $page has no SYNOPSIS"; return; }
 	echo "$syn" | while IFS= read -r line; do
 		printf '%s\n' "$help" | grep -qxF -- "    $line" || echo "missing: $line"
-	done > missing.$$
-	if [ -s missing.$$ ]; then
-		fail=$((fail + 1)); echo "FAIL $name: --help differs from the page's synopsis:"; cat missing.$$
+	done > "$tmp/missing"
+	if [ -s "$tmp/missing" ]; then
+		fail=$((fail + 1)); echo "FAIL $name: --help differs from the page's synopsis:"; cat "$tmp/missing"
 	else
 		pass=$((pass + 1))
 	fi
-	rm -f missing.$$
+	rm -f "$tmp/missing"
 }
 
 check modelctl man/modelctl.1 "$bin" --help
-"$bin" --list-commands > commands.$$ || { echo "FAIL: --list-commands"; exit 1; }
+"$bin" --list-commands > "$tmp/commands" || { echo "FAIL: --list-commands"; exit 1; }
 while read -r cmd rest; do
 	case "$rest" in *"(not in this build yet)") continue ;; esac
 	check "$cmd" "man/modelctl-$cmd.1" "$bin" "$cmd" --help
 	check "help $cmd" "man/modelctl-$cmd.1" "$bin" help "$cmd"
 	grep -q "BR modelctl-$cmd (1)" man/modelctl.1 || { fail=$((fail + 1)); echo "FAIL $cmd: modelctl.1 does not refer to modelctl-$cmd(1)"; }
-done < commands.$$
-rm -f commands.$$
+done < "$tmp/commands"
+rm -f "$tmp/commands"
 echo "$pass passed, $fail failed"
 [ $fail = 0 ]

@@ -89,6 +89,23 @@ for f in "$root"/testdata/bad/*/*; do
 			bad "bad/$rel" "error does not name the file: $(head -n 1 "$tmp/err")"
 			continue
 		fi
+		# the README beside the file gives the reason's message fragment (the
+		# last `quoted` cell of the file's row; the unit tests check each one
+		# against its own format's reader).  Through dump the format is sniffed,
+		# so a file mangled before its magic may instead be an unknown format.
+		readme=$(dirname "$f")/README.md
+		base=$(basename "$f")
+		row=$(grep -F -- "| \`$base\` |" "$readme" 2>/dev/null | head -n 1)
+		if [ -z "$row" ]; then
+			bad "bad/$rel" "not listed in $readme"
+			continue
+		fi
+		frag=$(printf '%s\n' "$row" | sed -e 's/.*`\([^`]*\)`[^`]*$/\1/' -e 's/\\|/|/g')
+		if ! head -n 1 "$tmp/err" | grep -qF -- "$frag" &&
+		   ! grep -qE "unrecognised file format|: empty file" "$tmp/err"; then
+			bad "bad/$rel" "message lacks '$frag': $(head -n 1 "$tmp/err")"
+			continue
+		fi
 		ok
 	done
 done
