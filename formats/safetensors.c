@@ -203,6 +203,8 @@ static int lx_bad(mc_cur *c, const char *what)
 static int lx_hex4(mc_cur *c, unsigned *out)
 {
 	unsigned v = 0;
+
+	*out = 0;
 	for (int i = 0; i < 4; i++) {
 		int ch = lx_peek(c);
 		if (ch >= '0' && ch <= '9')
@@ -452,10 +454,11 @@ static int lx_colon(mc_cur *c)
 
 /* ---- the schema parser ---------------------------------------------------- */
 
-/* Once the scan has accepted the header, one walk reads it into the entry
- * table: keys are decoded straight into the reader's arena, tensor fields
- * straight into st_ent, and nothing else is kept.  Memory grows with what
- * the header holds, never with a count it declares. */
+/* Once the scan has accepted the header, one walk reads it: keys are
+ * decoded straight into the reader's arena and tensor fields straight into
+ * st_ent; of __metadata__ only its place is kept, and it is read into its
+ * dict once the tensors are known good (so its errors come after theirs).
+ * Memory grows with what the header holds, never with a count it declares. */
 
 typedef struct st_impl {
 	size_t data_start; /* file offset of the data buffer */
@@ -596,6 +599,14 @@ static int st_decode(mc_cur *c, char *out, size_t cap, size_t *len)
 	return 0;
 }
 
+/* The header is mapped from a file that another process may write to
+ * while it is read: what a second read relies on from the first is checked,
+ * never assumed. */
+static int st_changed(mc_cur *c)
+{
+	return mc_corrupt(c, "header changed while it was read");
+}
+
 /* Decode the string at the cursor into the reader's arena, NUL-terminated:
  * measured first, so it takes just its own length. */
 static int st_decode_arena(const st_ctx *cx, mc_cur *c, char **out, size_t *len)
@@ -611,6 +622,8 @@ static int st_decode_arena(const st_ctx *cx, mc_cur *c, char **out, size_t *len)
 	mc_cur_seek(c, start);
 	if ((rc = st_decode(c, p, n, len)) != 0)
 		return rc;
+	if (*len != n)
+		return st_changed(c);
 	p[n] = '\0';
 	*out = p;
 	return 0;
@@ -829,21 +842,23 @@ static int st_entry(st_ctx *cx, mc_cur *c, const char *name, size_t name_len)
 		               "data_offsets end %" PRIu64 " past the data (%" PRIu64 " bytes)", e->end,
 		               cx->data_len);
 
-	mc_shape_format(shbuf, sizeof(shbuf), &sh);
+	/* the shape is formatted only for a message, not for every good entry */
 	if (mc_tensor_nbytes(&nbytes, e->dtype, &sh) != 0)
 		return mc_fail(MC_ECORRUPT, cx->path, name, st_off(pos[1]),
-		               "byte size of %s %s overflows 64 bits", dtname, shbuf);
+		               "byte size of %s %s overflows 64 bits", dtname,
+		               mc_shape_format(shbuf, sizeof(shbuf), &sh));
 	/* Views compute strides as products of the dims, zeros counted as
 	 * ones: a zero-size tensor must still keep that product in range. */
 	for (int i = 0; i < sh.ndim; i++)
 		if (!mc_mul_u64(&prod, prod, sh.dims[i] ? (uint64_t)sh.dims[i] : 1) || prod > INT64_MAX)
 			return mc_fail(MC_ELIMIT, cx->path, name, st_off(pos[1]),
-			               "shape %s is too large to address", shbuf);
+			               "shape %s is too large to address",
+			               mc_shape_format(shbuf, sizeof(shbuf), &sh));
 	span = e->end - e->begin;
 	if (span != nbytes)
 		return mc_fail(MC_ECORRUPT, cx->path, name, st_off(pos[2]),
 		               "data_offsets span %" PRIu64 " bytes but %s %s needs %" PRIu64, span,
-		               dtname, shbuf, nbytes);
+		               dtname, mc_shape_format(shbuf, sizeof(shbuf), &sh), nbytes);
 
 	while (cx->dims_cap - cx->ndims < (size_t)sh.ndim) {
 		int64_t *p = st_grow(cx->dims, &cx->dims_cap, sizeof(*p));
@@ -868,8 +883,8 @@ static int st_parse(st_ctx *cx)
 
 	lx_open(&c, '}', &more);
 	while (more) {
-		char *key;
-		size_t len;
+		char *key = NULL;
+		size_t len = 0;
 		if ((rc = st_decode_arena(cx, &c, &key, &len)) != 0 || (rc = lx_colon(&c)) != 0)
 			return rc;
 		if (st_is(key, len, "__metadata__")) {
@@ -1012,15 +1027,19 @@ static int st_metadata(const st_ctx *cx)
 	}
 	mc_cur_seek(&c, cx->meta);
 	lx_open(&c, '}', &more);
-	for (size_t i = 0; more; i++) {
+	for (size_t i = 0; i < n; i++) {
 		for (int k = 0; k < 2; k++) {
 			mc_value *v = &vals[2 * i + (size_t)k];
 			/* the first walk sized the pool for every string and its NUL */
+			if (!more || lx_peek(&c) != '"') {
+				rc = st_changed(&c);
+				goto out;
+			}
 			if ((rc = st_decode(&c, pool + used, text - used, &len)) != 0 ||
 			    (rc = k ? lx_next(&c, '}', &more) : lx_colon(&c)) != 0)
 				goto out;
 			if (len >= text - used) {
-				rc = mc_corrupt(&c, "__metadata__ changed between two reads");
+				rc = st_changed(&c);
 				goto out;
 			}
 			v->kind = MC_VALUE_STR;

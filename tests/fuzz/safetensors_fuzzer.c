@@ -18,8 +18,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	mc_reader *r = NULL;
 	int rc = mc_reader_open_memory(&r, data, size, "fuzz.safetensors", "safetensors");
 
-	/* Inputs are small: running out of memory here means the header scan
-	 * accepted something cJSON refused, which open reports as ENOMEM. */
+	/* Inputs are small: running out of memory on one means a size was
+	 * taken from the header without being checked against the file. */
 	if (rc == MC_ENOMEM)
 		abort();
 	if (rc)
