@@ -19,6 +19,7 @@ enum {
 };
 
 int cmd_dump(int argc, char **argv);
+int cmd_scan(int argc, char **argv);
 
 /* Print the last library error as "modelctl: FILE: ENTRY: offset N: msg"
  * (and its hint on a second line); returns EXIT_REFUSED. */

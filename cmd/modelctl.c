@@ -18,7 +18,7 @@ typedef struct command {
 
 static const command commands[] = {
 	{"dump", cmd_dump, "show what is inside a model file: tensors, training state, graphs"},
-	{"scan", NULL, "check that a file is safe to load, without executing it"},
+	{"scan", cmd_scan, "check that a file is safe to load, without executing it"},
 	{"convert", NULL, "rewrite a checkpoint in a safe format"},
 	{"export", NULL, "build a static ONNX graph from a checkpoint and an architecture config"},
 	{"run", NULL, "execute an ONNX graph on the CPU"},

@@ -12,6 +12,7 @@
 
 #include "map.h"
 #include "modelctl.h"
+#include "error.h"
 #include "value.h"
 
 struct mc_reader {
@@ -37,6 +38,10 @@ typedef struct mc_format {
 	int (*read)(mc_reader *r, size_t i, mc_view *out);
 	/* Free r->impl (and only that). */
 	void (*close)(mc_reader *r);
+	/* Optional: scan the file for unsafe content beyond what open checks
+	 * (every pickle's globals, container integrity), adding findings to
+	 * `rep`.  Without it, scan opens the file and reads every tensor. */
+	int (*scan)(const mc_map *map, mc_scan_report *rep);
 	/* Optional: write tensors and str metadata to an open stream. */
 	int (*write)(FILE *out, const char *path, const mc_write_tensor *tensors, size_t count,
 	             const mc_value *metadata);
@@ -47,6 +52,9 @@ typedef struct mc_format {
 extern const mc_format mc_format_safetensors;
 extern const mc_format mc_format_npy;
 extern const mc_format mc_format_npz;
+extern const mc_format mc_format_pytorch;
+extern const mc_format mc_format_pytorch_legacy;
+extern const mc_format mc_format_pickle;
 
 /* The format called `name`, or NULL. */
 const mc_format *mc_format_find(const char *name);
@@ -58,6 +66,11 @@ const mc_format *mc_format_sniff(const uint8_t *head, size_t len);
  * messages.  Fuzz targets and unit tests use this. */
 int mc_reader_open_memory(mc_reader **out, const void *data, size_t len, const char *name,
                           const char *format);
+
+/* Add a finding to a scan report (detail formatted printf-style); an
+ * unsafe finding makes the verdict unsafe.  Returns 0 or MC_ENOMEM. */
+int mc_scan_add(mc_scan_report *rep, const char *kind, bool unsafe, const char *entry,
+                int64_t offset, const char *fmt, ...) MC_PRINTF(6, 7);
 
 /* Helpers for format implementations. */
 /* Allocate the tensor table for n tensors (zeroed). */

@@ -175,7 +175,9 @@ typedef enum mc_value_kind {
 	MC_VALUE_TUPLE,
 	MC_VALUE_DICT,   /* ordered key/value pairs; keys are values */
 	MC_VALUE_SET,
-	MC_VALUE_TENSOR  /* a reference to one of the reader's tensors */
+	MC_VALUE_TENSOR, /* a reference to one of the reader's tensors */
+	MC_VALUE_OBJECT  /* a data-only object an allowed constructor rebuilt:
+	                    torch.device('cpu'), torch.float32, numpy.dtype('<f4') */
 } mc_value_kind;
 
 typedef struct mc_value mc_value;
@@ -195,6 +197,12 @@ struct mc_value {
 			size_t cap;
 		} seq;
 		size_t tensor; /* index in the reader's tensor list */
+		struct {
+			const char *type; /* qualified name: "torch.device" */
+			mc_value *args;   /* what it was built from (a tuple), or NULL */
+			int64_t tag;      /* the reader's own use (e.g. a dtype) */
+			void *ptr;        /* the reader's own use (e.g. a storage) */
+		} obj;
 	} u;
 };
 
@@ -266,6 +274,39 @@ typedef struct mc_write_tensor {
  * is left at `path`. */
 int mc_write(const char *format, const char *path, const mc_write_tensor *tensors,
              size_t count, const mc_value *metadata);
+
+/* ---- scanning: is a file safe to load? -------------------------------- */
+
+typedef enum mc_verdict {
+	MC_VERDICT_SAFE,   /* every check holds */
+	MC_VERDICT_UNSAFE, /* it would run code, or escape, or hide content */
+	MC_VERDICT_ERROR   /* it cannot be parsed: not safe either */
+} mc_verdict;
+
+typedef struct mc_finding {
+	const char *kind; /* "global", "code", "unsafe", "integrity", "error": the last
+	                     two (when not unsafe) make the verdict an error */
+	char *detail;     /* "os.system: not on the allowlist" */
+	char *entry;      /* zip entry or "" */
+	int64_t offset;   /* file offset, or -1 */
+	bool unsafe;      /* this finding alone makes the file unsafe */
+} mc_finding;
+
+typedef struct mc_scan_report {
+	char *path;
+	const char *format; /* "" when not recognised */
+	mc_verdict verdict;
+	mc_finding *findings;
+	size_t count, cap;
+} mc_scan_report;
+
+/* Scan one file without executing anything: every pickle it holds (every
+ * global listed with its verdict), container integrity, object arrays.
+ * Returns 0 with the verdict in the report (an unparseable file is
+ * MC_VERDICT_ERROR with an "error" finding); negative only when memory
+ * runs out.  Release the report with mc_scan_report_release. */
+int mc_scan_file(mc_scan_report *out, const char *path);
+void mc_scan_report_release(mc_scan_report *rep);
 
 /* ---- formats --------------------------------------------------------- */
 
