@@ -182,6 +182,14 @@ static cJSON *json_value(const mc_reader *r, const mc_value *v, int depth)
 			                                         ? mc_reader_tensor(r, v->u.tensor)->name
 			                                         : "?");
 		return o;
+	case MC_VALUE_OBJECT:
+		o = cJSON_CreateObject();
+		if (o) {
+			cJSON_AddStringToObject(o, "object", v->u.obj.type ? v->u.obj.type : "?");
+			cJSON_AddItemToObject(o, "args", v->u.obj.args ? json_value(r, v->u.obj.args, depth + 1)
+			                                               : cJSON_CreateArray());
+		}
+		return o;
 	case MC_VALUE_DICT:
 		o = cJSON_CreateObject();
 		for (size_t i = 0; o && i < mc_value_len(v); i++) {
@@ -239,6 +247,8 @@ static int print_json(const dump_ctx *d, const char *file)
 
 /* ---- text ------------------------------------------------------------- */
 
+static int is_container(const mc_value *v);
+
 static void print_scalar(const mc_reader *r, const mc_value *v)
 {
 	switch (v->kind) {
@@ -252,6 +262,20 @@ static void print_scalar(const mc_reader *r, const mc_value *v)
 	case MC_VALUE_TENSOR:
 		printf("<tensor %s>", v->u.tensor < mc_reader_count(r)
 		                          ? mc_reader_tensor(r, v->u.tensor)->name : "?");
+		break;
+	case MC_VALUE_OBJECT:
+		/* torch.device('cpu'): the constructor and its scalar arguments */
+		printf("%s(", v->u.obj.type ? v->u.obj.type : "?");
+		for (size_t i = 0; i < mc_value_len(v->u.obj.args); i++) {
+			const mc_value *a = mc_value_at(v->u.obj.args, i);
+			if (i)
+				fputs(", ", stdout);
+			if (is_container(a))
+				fputs("...", stdout);
+			else
+				print_scalar(r, a);
+		}
+		fputc(')', stdout);
 		break;
 	default: break;
 	}

@@ -11,7 +11,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +19,7 @@
 #include "error.h"
 #include "format.h"
 #include "npy.h"
+#include "testutil.h"
 #include "banned.h"
 
 /* An npy file: magic, version, length, `dict` padded as numpy pads it
@@ -76,12 +76,6 @@ static uint8_t *dense_of(const uint8_t *p, size_t n, size_t *out_len, mc_reader 
 	else
 		mc_reader_close(r);
 	return d;
-}
-
-static void assert_fails(int rc, int code, const char *fragment)
-{
-	if (rc != code || !strstr(mc_error_last()->msg, fragment))
-		fail_msg("expected %d '%s', got %d '%s'", code, fragment, rc, mc_error_last()->msg);
 }
 
 /* ---- dtypes ------------------------------------------------------------ */
@@ -441,9 +435,7 @@ static void test_hostile_headers(void **state)
 		int rc;
 		mc_error_clear();
 		rc = open_npy(&r, file, len);
-		if (rc != hostile[i].code || !strstr(mc_error_last()->msg, hostile[i].fragment))
-			fail_msg("%s: expected %d '%s', got %d '%s'", hostile[i].dict, hostile[i].code,
-			         hostile[i].fragment, rc, mc_error_last()->msg);
+		tu_assert_fails_as(hostile[i].dict, rc, hostile[i].code, hostile[i].fragment);
 		assert_string_equal(mc_error_last()->path, "x.npy");
 		assert_true(mc_error_last()->offset >= 10);
 		assert_null(r);
@@ -510,7 +502,7 @@ static void test_hostile_lengths(void **state)
 			mc_store_u16le(file + 8, (uint16_t)hl[i].hlen);
 		else
 			mc_store_u32le(file + 8, hl[i].hlen);
-		assert_fails(open_npy(&r, file, len), hl[i].code, hl[i].fragment);
+		tu_assert_fails(open_npy(&r, file, len), hl[i].code, hl[i].fragment);
 		free(file);
 	}
 	for (size_t i = 0; i < sizeof(dims) / sizeof(dims[0]); i++) {
@@ -521,7 +513,7 @@ static void test_hostile_lengths(void **state)
 		snprintf(shape, sizeof(shape), "(%s,)", dims[i].dim);
 		dict_for(dict, sizeof(dict), "<f4", false, shape);
 		file = mk_npy(&len, 1, dict, data, sizeof(data));
-		assert_fails(open_npy(&r, file, len), dims[i].code, dims[i].fragment);
+		tu_assert_fails(open_npy(&r, file, len), dims[i].code, dims[i].fragment);
 		free(file);
 	}
 }
@@ -538,16 +530,16 @@ static void test_magic_and_version(void **state)
 	dict_for(dict, sizeof(dict), "<f4", false, "(6,)");
 	file = mk_npy(&len, 1, dict, data, sizeof(data));
 	file[7] = 1;
-	assert_fails(open_npy(&r, file, len), MC_EUNSUPPORTED, "npy version 1.1 is not supported");
+	tu_assert_fails(open_npy(&r, file, len), MC_EUNSUPPORTED, "npy version 1.1 is not supported");
 	file[6] = 0;
 	file[7] = 0;
-	assert_fails(open_npy(&r, file, len), MC_EUNSUPPORTED, "npy version 0.0");
+	tu_assert_fails(open_npy(&r, file, len), MC_EUNSUPPORTED, "npy version 0.0");
 	file[6] = 4;
-	assert_fails(open_npy(&r, file, len), MC_EUNSUPPORTED, "npy version 4.0");
+	tu_assert_fails(open_npy(&r, file, len), MC_EUNSUPPORTED, "npy version 4.0");
 	file[6] = 1;
 	file[0] = 0x94;
-	assert_fails(open_npy(&r, file, len), MC_ECORRUPT, "not an npy file");
-	assert_fails(open_npy(&r, file, 0), MC_ECORRUPT, "not an npy file");
+	tu_assert_fails(open_npy(&r, file, len), MC_ECORRUPT, "not an npy file");
+	tu_assert_fails(open_npy(&r, file, 0), MC_ECORRUPT, "not an npy file");
 	free(file);
 	/* the parser on its own, through a cursor */
 	{
@@ -605,9 +597,9 @@ static void test_format_header(void **state)
 	assert_int_equal(ph.dtype, MC_BOOL);
 	assert_int_equal(ph.shape.ndim, 0);
 	free(h);
-	assert_fails(mc_npy_format_header(&h, &n, MC_BFLOAT16, &s), MC_EUNSUPPORTED, "bfloat16");
+	tu_assert_fails(mc_npy_format_header(&h, &n, MC_BFLOAT16, &s), MC_EUNSUPPORTED, "bfloat16");
 	assert_non_null(strstr(mc_error_last()->hint, "safetensors"));
-	assert_fails(mc_npy_format_header(&h, &n, MC_FLOAT8_E4M3FN, &s), MC_EUNSUPPORTED, "float8_e4m3fn");
+	tu_assert_fails(mc_npy_format_header(&h, &n, MC_FLOAT8_E4M3FN, &s), MC_EUNSUPPORTED, "float8_e4m3fn");
 	assert_null(mc_npy_descr(MC_FLOAT8_E5M2));
 	assert_string_equal(mc_npy_descr(MC_COMPLEX128), "<c16");
 	/* the most dimensions npy can have fit in a version 1.0 header */
@@ -626,152 +618,18 @@ static void test_format_header(void **state)
 
 /* ---- testdata/bad/npy and the fuzz seeds ---------------------------------------- */
 
-static uint8_t *read_file(const char *path, size_t *len)
-{
-	FILE *fp = fopen(path, "rb");
-	long n;
-	uint8_t *p;
-
-	if (!fp)
-		fail_msg("cannot open %s", path);
-	assert_int_equal(fseek(fp, 0, SEEK_END), 0);
-	n = ftell(fp);
-	rewind(fp);
-	p = malloc((size_t)n + 1);
-	assert_int_equal(fread(p, 1, (size_t)n, fp), (size_t)n);
-	fclose(fp);
-	*len = (size_t)n;
-	return p;
-}
-
-static int code_of(const char *name)
-{
-	if (strcmp(name, "corrupt") == 0) return MC_ECORRUPT;
-	if (strcmp(name, "unsafe") == 0) return MC_EUNSAFE;
-	if (strcmp(name, "unsupported") == 0) return MC_EUNSUPPORTED;
-	if (strcmp(name, "limit") == 0) return MC_ELIMIT;
-	fail_msg("unknown code '%s' in README", name);
-	return 0;
-}
-
-static void cell(char *out, size_t size, const char *s, size_t n)
-{
-	const char *a = memchr(s, '`', n), *b = a ? memchr(a + 1, '`', n - (size_t)(a + 1 - s)) : NULL;
-	if (a && b) {
-		s = a + 1;
-		n = (size_t)(b - s);
-	} else {
-		while (n && *s == ' ') s++, n--;
-		while (n && s[n - 1] == ' ') n--;
-	}
-	/* "\|" stands for "|" inside a table cell */
-	size_t k = 0;
-	for (size_t i = 0; i < n && k + 1 < size; i++) {
-		if (s[i] == '\\' && i + 1 < n && s[i + 1] == '|')
-			i++;
-		out[k++] = s[i];
-	}
-	out[k] = '\0';
-}
-
-/* Open as `format` and read every tensor; the first failure. */
-static int open_read_all(const uint8_t *data, size_t len, const char *name, const char *format)
-{
-	mc_reader *r;
-	int rc = mc_reader_open_memory(&r, data, len, name, format);
-	if (rc)
-		return rc;
-	for (size_t i = 0; i < mc_reader_count(r) && !rc; i++) {
-		mc_view v;
-		uint8_t h[32];
-		rc = mc_reader_read(r, i, &v);
-		if (!rc)
-			rc = mc_view_sha256(h, &v);
-		mc_view_release(&v);
-	}
-	mc_reader_close(r);
-	return rc;
-}
-
-static void check_bad_dir(const char *dir, const char *format)
-{
-	char path[1024], line[2048];
-	size_t rows = 0, files = 0;
-	FILE *readme;
-	DIR *d;
-	struct dirent *de;
-
-	snprintf(path, sizeof(path), "%s/%s/README.md", MC_SOURCE_DIR, dir);
-	readme = fopen(path, "r");
-	assert_non_null(readme);
-	while (fgets(line, sizeof(line), readme)) {
-		const char *col[6];
-		size_t ncol = 0, len;
-		char file[256], code[64], frag[512];
-		uint8_t *data;
-		int rc;
-		if (strncmp(line, "| `", 3) != 0)
-			continue;
-		for (char *p = line; *p && ncol < 6; p++)
-			if (*p == '|' && (p == line || p[-1] != '\\'))
-				col[ncol++] = p;
-		assert_int_equal(ncol, 5);
-		cell(file, sizeof(file), col[0] + 1, (size_t)(col[1] - col[0] - 1));
-		cell(code, sizeof(code), col[2] + 1, (size_t)(col[3] - col[2] - 1));
-		cell(frag, sizeof(frag), col[3] + 1, (size_t)(col[4] - col[3] - 1));
-		snprintf(path, sizeof(path), "%s/%s/%s", MC_SOURCE_DIR, dir, file);
-		data = read_file(path, &len);
-		mc_error_clear();
-		rc = open_read_all(data, len, file, format);
-		if (rc != code_of(code) || !strstr(mc_error_last()->msg, frag))
-			fail_msg("%s: expected %s '%s', got %d '%s'", file, code, frag, rc,
-			         mc_error_last()->msg);
-		free(data);
-		rows++;
-	}
-	fclose(readme);
-	snprintf(path, sizeof(path), "%s/%s", MC_SOURCE_DIR, dir);
-	d = opendir(path);
-	assert_non_null(d);
-	while ((de = readdir(d)))
-		if (de->d_name[0] != '.' && strcmp(de->d_name, "README.md") != 0)
-			files++;
-	closedir(d);
-	assert_int_equal(rows, files);
-	assert_true(rows >= 12);
-}
-
 static void test_bad_files(void **state)
 {
 	(void)state;
-	check_bad_dir("testdata/bad/npy", "npy");
+	tu_check_bad_dir("testdata/bad/npy", NULL, 12, tu_load_read_all, "npy");
 }
 
+/* The fuzz seeds are valid files: opened without naming the format, every
+ * tensor reads and hashes. */
 static void test_corpus(void **state)
 {
-	char path[1024];
-	DIR *d;
-	struct dirent *de;
-	size_t n = 0;
-
 	(void)state;
-	snprintf(path, sizeof(path), "%s/tests/fuzz/corpus/npy", MC_SOURCE_DIR);
-	d = opendir(path);
-	assert_non_null(d);
-	while ((de = readdir(d))) {
-		uint8_t *data;
-		size_t len;
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/tests/fuzz/corpus/npy/%s", MC_SOURCE_DIR, de->d_name);
-		data = read_file(path, &len);
-		if (open_read_all(data, len, de->d_name, NULL) != 0)
-			fail_msg("%s: %s", de->d_name, mc_error_last()->msg);
-		free(data);
-		n++;
-	}
-	closedir(d);
-	assert_true(n >= 10);
+	tu_check_corpus("tests/fuzz/corpus/npy", 10, tu_load_read_all, NULL);
 }
 
 int main(void)

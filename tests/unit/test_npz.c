@@ -23,6 +23,7 @@
 #include "npy.h"
 #include "value.h"
 #include "zip.h"
+#include "testutil.h"
 #include "banned.h"
 
 static char tmpdir[64];
@@ -52,35 +53,11 @@ static int teardown(void **state)
 	return rmdir(tmpdir);
 }
 
-static uint8_t *read_file(const char *path, size_t *len)
-{
-	FILE *fp = fopen(path, "rb");
-	long n;
-	uint8_t *p;
-
-	if (!fp)
-		fail_msg("cannot open %s", path);
-	assert_int_equal(fseek(fp, 0, SEEK_END), 0);
-	n = ftell(fp);
-	rewind(fp);
-	p = malloc((size_t)n + 1);
-	assert_int_equal(fread(p, 1, (size_t)n, fp), (size_t)n);
-	fclose(fp);
-	*len = (size_t)n;
-	return p;
-}
-
 static uint8_t *corpus(const char *name, size_t *len)
 {
 	char path[1024];
 	snprintf(path, sizeof(path), "%s/tests/fuzz/corpus/npz/%s", MC_SOURCE_DIR, name);
-	return read_file(path, len);
-}
-
-static void assert_fails(int rc, int code, const char *fragment)
-{
-	if (rc != code || !strstr(mc_error_last()->msg, fragment))
-		fail_msg("expected %d '%s', got %d '%s'", code, fragment, rc, mc_error_last()->msg);
+	return tu_read_file(path, len);
 }
 
 static uint8_t *dense(mc_reader *r, size_t i, size_t *len, mc_view *keep)
@@ -107,7 +84,7 @@ static uint8_t *write_npz(size_t *len, const mc_write_tensor *t, size_t n)
 	snprintf(path, sizeof(path), "%s/out.npz", tmpdir);
 	if (mc_write("npz", path, t, n, NULL) != 0)
 		fail_msg("write: %s", mc_error_last()->msg);
-	p = read_file(path, len);
+	p = tu_read_file(path, len);
 	unlink(path);
 	return p;
 }
@@ -334,14 +311,14 @@ static void test_write_refuses(void **state)
 	mc_view_init_dense(&vf8, MC_FLOAT8_E5M2, &s, data);
 	{
 		mc_write_tensor t[] = {{"ok", &v}, {"w", &vbf}};
-		assert_fails(mc_write("npz", path, t, 2, NULL), MC_EUNSUPPORTED,
-		             "npy cannot hold dtype bfloat16");
+		tu_assert_fails(mc_write("npz", path, t, 2, NULL), MC_EUNSUPPORTED,
+		                "npy cannot hold dtype bfloat16");
 		assert_non_null(strstr(mc_error_last()->hint, "safetensors"));
 		assert_string_equal(mc_error_last()->entry, "w");
 	}
 	{
 		mc_write_tensor t[] = {{"w", &vf8}};
-		assert_fails(mc_write("npz", path, t, 1, NULL), MC_EUNSUPPORTED, "float8_e5m2");
+		tu_assert_fails(mc_write("npz", path, t, 1, NULL), MC_EUNSUPPORTED, "float8_e5m2");
 	}
 	{
 		static const struct {
@@ -358,12 +335,12 @@ static void test_write_refuses(void **state)
 		};
 		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 			mc_write_tensor t[] = {{"fine", &v}, {bad[i].name, &v}};
-			assert_fails(mc_write("npz", path, t, 2, NULL), bad[i].code, bad[i].fragment);
+			tu_assert_fails(mc_write("npz", path, t, 2, NULL), bad[i].code, bad[i].fragment);
 		}
 	}
 	{
 		mc_write_tensor t[] = {{"x", &v}, {"y", &v}, {"x", &v}};
-		assert_fails(mc_write("npz", path, t, 3, NULL), MC_EINVAL, "duplicate entry name 'x.npy'");
+		tu_assert_fails(mc_write("npz", path, t, 3, NULL), MC_EINVAL, "duplicate entry name 'x.npy'");
 	}
 	assert_int_equal(mc_arena_new(&arena, 1 << 20), 0);
 	meta = mc_value_new(arena, MC_VALUE_DICT);
@@ -371,7 +348,7 @@ static void test_write_refuses(void **state)
 	                                   mc_value_new_str(arena, MC_VALUE_STR, "v", 1)), 0);
 	{
 		mc_write_tensor t[] = {{"x", &v}};
-		assert_fails(mc_write("npz", path, t, 1, meta), MC_EUNSUPPORTED, "no place for metadata");
+		tu_assert_fails(mc_write("npz", path, t, 1, meta), MC_EUNSUPPORTED, "no place for metadata");
 		/* an empty metadata dict is fine */
 		assert_int_equal(mc_write("npz", path, t, 1, mc_value_new(arena, MC_VALUE_DICT)), 0);
 		unlink(path);
@@ -397,7 +374,6 @@ static uint8_t *build_npz(size_t *len, const member *m, size_t n)
 {
 	FILE *fp = tmpfile();
 	mc_zip_writer *w;
-	long size;
 	uint8_t *p;
 
 	assert_int_equal(mc_zip_writer_open(&w, fp, "t.npz"), 0);
@@ -405,13 +381,8 @@ static uint8_t *build_npz(size_t *len, const member *m, size_t n)
 		assert_int_equal(mc_zip_writer_add_buffer(w, m[i].name, m[i].method, m[i].data, m[i].len), 0);
 	assert_int_equal(mc_zip_writer_finish(w), 0);
 	mc_zip_writer_free(w);
-	fflush(fp);
-	size = ftell(fp);
-	rewind(fp);
-	p = malloc((size_t)size);
-	assert_int_equal(fread(p, 1, (size_t)size, fp), (size_t)size);
+	p = tu_read_stream(fp, len);
 	fclose(fp);
-	*len = (size_t)size;
 	return p;
 }
 
@@ -490,7 +461,7 @@ static void test_crc_checked_on_read(void **state)
 	(void)state;
 	file[30 + 5 + 20 + 128] ^= 1; /* first data byte of a.npy */
 	assert_int_equal(mc_reader_open_memory(&r, file, len, "x.npz", NULL), 0);
-	assert_fails(mc_reader_read(r, 0, &v), MC_ECORRUPT, "crc-32 mismatch (stored 0x");
+	tu_assert_fails(mc_reader_read(r, 0, &v), MC_ECORRUPT, "crc-32 mismatch (stored 0x");
 	assert_string_equal(mc_error_last()->entry, "a.npy");
 	assert_string_equal(mc_error_last()->path, "x.npz");
 	assert_int_equal(mc_reader_read(r, 1, &v), 0);
@@ -539,10 +510,8 @@ static void test_hostile_members(void **state)
 			member m[] = {{"ok.npy", a, na, 0}, {cases[i].name, src, n, cases[i].method}};
 			file = build_npz(&len, m, 2);
 			mc_error_clear();
-			if (mc_reader_open_memory(&r, file, len, "x.npz", "npz") != cases[i].code ||
-			    !strstr(mc_error_last()->msg, cases[i].fragment))
-				fail_msg("%s: expected '%s', got '%s'", cases[i].name, cases[i].fragment,
-				         mc_error_last()->msg);
+			tu_assert_fails_as(cases[i].name, mc_reader_open_memory(&r, file, len, "x.npz", "npz"),
+			                   cases[i].code, cases[i].fragment);
 			assert_string_equal(mc_error_last()->path, "x.npz");
 			assert_string_equal(mc_error_last()->entry, cases[i].name);
 			free(file);
@@ -588,128 +557,17 @@ static void test_truncations(void **state)
 
 /* ---- testdata/bad/npz and the fuzz seeds -------------------------------------------- */
 
-static int code_of(const char *name)
-{
-	if (strcmp(name, "corrupt") == 0) return MC_ECORRUPT;
-	if (strcmp(name, "unsafe") == 0) return MC_EUNSAFE;
-	if (strcmp(name, "unsupported") == 0) return MC_EUNSUPPORTED;
-	if (strcmp(name, "limit") == 0) return MC_ELIMIT;
-	fail_msg("unknown code '%s' in README", name);
-	return 0;
-}
-
-static void cell(char *out, size_t size, const char *s, size_t n)
-{
-	const char *a = memchr(s, '`', n), *b = a ? memchr(a + 1, '`', n - (size_t)(a + 1 - s)) : NULL;
-	size_t k = 0;
-
-	if (a && b) {
-		s = a + 1;
-		n = (size_t)(b - s);
-	} else {
-		while (n && *s == ' ') s++, n--;
-		while (n && s[n - 1] == ' ') n--;
-	}
-	/* "\|" stands for "|" inside a table cell */
-	for (size_t i = 0; i < n && k + 1 < size; i++) {
-		if (s[i] == '\\' && i + 1 < n && s[i + 1] == '|')
-			i++;
-		out[k++] = s[i];
-	}
-	out[k] = '\0';
-}
-
-static int open_read_all(const uint8_t *data, size_t len, const char *name, const char *format)
-{
-	mc_reader *r;
-	int rc = mc_reader_open_memory(&r, data, len, name, format);
-	if (rc)
-		return rc;
-	for (size_t i = 0; i < mc_reader_count(r) && !rc; i++) {
-		mc_view v;
-		uint8_t h[32];
-		rc = mc_reader_read(r, i, &v);
-		if (!rc)
-			rc = mc_view_sha256(h, &v);
-		mc_view_release(&v);
-	}
-	mc_reader_close(r);
-	return rc;
-}
-
 static void test_bad_files(void **state)
 {
-	char path[1024], line[2048];
-	size_t rows = 0, files = 0;
-	FILE *readme;
-	DIR *d;
-	struct dirent *de;
-
 	(void)state;
-	snprintf(path, sizeof(path), "%s/testdata/bad/npz/README.md", MC_SOURCE_DIR);
-	readme = fopen(path, "r");
-	assert_non_null(readme);
-	while (fgets(line, sizeof(line), readme)) {
-		const char *col[6];
-		size_t ncol = 0, len;
-		char file[256], code[64], frag[512];
-		uint8_t *data;
-		int rc;
-		if (strncmp(line, "| `", 3) != 0)
-			continue;
-		for (char *p = line; *p && ncol < 6; p++)
-			if (*p == '|' && (p == line || p[-1] != '\\'))
-				col[ncol++] = p;
-		assert_int_equal(ncol, 5);
-		cell(file, sizeof(file), col[0] + 1, (size_t)(col[1] - col[0] - 1));
-		cell(code, sizeof(code), col[2] + 1, (size_t)(col[3] - col[2] - 1));
-		cell(frag, sizeof(frag), col[3] + 1, (size_t)(col[4] - col[3] - 1));
-		snprintf(path, sizeof(path), "%s/testdata/bad/npz/%s", MC_SOURCE_DIR, file);
-		data = read_file(path, &len);
-		mc_error_clear();
-		rc = open_read_all(data, len, file, "npz");
-		if (rc != code_of(code) || !strstr(mc_error_last()->msg, frag))
-			fail_msg("%s: expected %s '%s', got %d '%s'", file, code, frag, rc,
-			         mc_error_last()->msg);
-		free(data);
-		rows++;
-	}
-	fclose(readme);
-	snprintf(path, sizeof(path), "%s/testdata/bad/npz", MC_SOURCE_DIR);
-	d = opendir(path);
-	assert_non_null(d);
-	while ((de = readdir(d)))
-		if (de->d_name[0] != '.' && strcmp(de->d_name, "README.md") != 0)
-			files++;
-	closedir(d);
-	assert_int_equal(rows, files);
-	assert_true(rows >= 12);
+	tu_check_bad_dir("testdata/bad/npz", NULL, 12, tu_load_read_all, "npz");
 }
 
+/* The fuzz seeds are valid archives: every tensor reads and hashes. */
 static void test_corpus(void **state)
 {
-	char path[1024];
-	DIR *d;
-	struct dirent *de;
-	size_t n = 0;
-
 	(void)state;
-	snprintf(path, sizeof(path), "%s/tests/fuzz/corpus/npz", MC_SOURCE_DIR);
-	d = opendir(path);
-	assert_non_null(d);
-	while ((de = readdir(d))) {
-		uint8_t *data;
-		size_t len;
-		if (de->d_name[0] == '.')
-			continue;
-		data = corpus(de->d_name, &len);
-		if (open_read_all(data, len, de->d_name, "npz") != 0)
-			fail_msg("%s: %s", de->d_name, mc_error_last()->msg);
-		free(data);
-		n++;
-	}
-	closedir(d);
-	assert_true(n >= 5);
+	tu_check_corpus("tests/fuzz/corpus/npz", 5, tu_load_read_all, "npz");
 }
 
 int main(void)

@@ -26,6 +26,7 @@
 #include "format.h"
 #include "modelctl.h"
 #include "value.h"
+#include "testutil.h"
 #include "banned.h"
 
 static char tmpdir[] = "/tmp/mc_test_safetensors_XXXXXX";
@@ -61,25 +62,6 @@ static buf make_st(const char *json, size_t dlen)
 static void tmp_path(char *out, size_t size, const char *name)
 {
 	snprintf(out, size, "%s/%s", tmpdir, name);
-}
-
-static uint8_t *read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *p;
-	long n;
-
-	assert_non_null(f);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n >= 0);
-	rewind(f);
-	p = malloc((size_t)n + 1);
-	assert_non_null(p);
-	assert_int_equal(fread(p, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*len = (size_t)n;
-	return p;
 }
 
 /* Entries left in tmpdir. */
@@ -153,16 +135,6 @@ static void sha256_of(uint8_t out[32], const void *p, size_t n)
 	SHA256(n ? p : &empty, n, out);
 }
 
-static mc_shape shape_of(int ndim, const int64_t *dims)
-{
-	mc_shape s;
-	memset(&s, 0, sizeof(s));
-	s.ndim = ndim;
-	for (int i = 0; i < ndim; i++)
-		s.dims[i] = dims[i];
-	return s;
-}
-
 /* ---- writer round trips ----------------------------------------------------- */
 
 static const mc_dtype all_dtypes[] = {
@@ -177,7 +149,7 @@ static void test_every_dtype_round_trips(void **state)
 	for (size_t k = 0; k < sizeof(all_dtypes) / sizeof(all_dtypes[0]); k++) {
 		const int64_t dims[] = {2, 3};
 		mc_dtype dt = all_dtypes[k];
-		mc_shape shape = shape_of(2, dims);
+		mc_shape shape = tu_shape(2, dims);
 		size_t nbytes = 6 * mc_dtype_size(dt);
 		uint8_t *data = malloc(nbytes), want[32], got[32];
 		mc_write_tensor t;
@@ -199,7 +171,7 @@ static void test_every_dtype_round_trips(void **state)
 		assert_int_equal(mc_write("safetensors", path, &t, 1, NULL), 0);
 
 		/* the reference writer's layout: 8 + N is a multiple of 8 */
-		file = read_file(path, &flen);
+		file = tu_read_file(path, &flen);
 		n = 0;
 		for (int i = 0; i < 8; i++)
 			n |= (uint64_t)file[i] << (8 * i);
@@ -250,7 +222,7 @@ static void test_metadata_round_trips(void **state)
 	};
 	const int64_t dims[] = {2};
 	float data[2] = {1.0f, -2.5f};
-	mc_shape shape = shape_of(1, dims);
+	mc_shape shape = tu_shape(1, dims);
 	mc_arena *a = NULL;
 	mc_value *md;
 	mc_view v;
@@ -294,7 +266,7 @@ static void test_writer_layout_matches_reference(void **state)
 	const int64_t dims[] = {2};
 	float fa[2] = {1.0f, 2.0f};
 	uint8_t ub = 7;
-	mc_shape s1 = shape_of(1, dims), s0 = shape_of(0, NULL);
+	mc_shape s1 = tu_shape(1, dims), s0 = tu_shape(0, NULL);
 	mc_view va, vb;
 	mc_write_tensor t[2] = {{"a", &va}, {"b", &vb}};
 	mc_arena *a = NULL;
@@ -311,7 +283,7 @@ static void test_writer_layout_matches_reference(void **state)
 	mc_view_init_dense(&vb, MC_UINT8, &s0, &ub);
 	tmp_path(path, sizeof(path), "layout.safetensors");
 	assert_int_equal(mc_write("safetensors", path, t, 2, md), 0);
-	file = read_file(path, &flen);
+	file = tu_read_file(path, &flen);
 	assert_int_equal(flen, 8 + padded + 9);
 	assert_int_equal(file[0], padded);
 	for (int i = 1; i < 8; i++)
@@ -331,7 +303,7 @@ static void test_double_write_is_byte_identical(void **state)
 	const int64_t d1[] = {3, 2}, d2[] = {4};
 	uint16_t h[6] = {1, 2, 3, 4, 5, 6};
 	int64_t q[4] = {-1, 0, 1, INT64_MAX};
-	mc_shape s1 = shape_of(2, d1), s2 = shape_of(1, d2);
+	mc_shape s1 = tu_shape(2, d1), s2 = tu_shape(1, d2);
 	mc_view v1, v2;
 	mc_write_tensor t[2] = {{"z.last", &v1}, {"a.first", &v2}};
 	char p1[1024], p2[1024];
@@ -345,8 +317,8 @@ static void test_double_write_is_byte_identical(void **state)
 	tmp_path(p2, sizeof(p2), "two.safetensors");
 	assert_int_equal(mc_write("safetensors", p1, t, 2, NULL), 0);
 	assert_int_equal(mc_write("safetensors", p2, t, 2, NULL), 0);
-	f1 = read_file(p1, &n1);
-	f2 = read_file(p2, &n2);
+	f1 = tu_read_file(p1, &n1);
+	f2 = tu_read_file(p2, &n2);
 	assert_int_equal(n1, n2);
 	assert_memory_equal(f1, f2, n1);
 	/* tensors stay in the given order, not sorted by name */
@@ -363,7 +335,7 @@ static void test_strided_view_is_written_dense(void **state)
 	const int64_t dims[] = {3, 2};
 	int32_t base[6] = {0, 1, 2, 3, 4, 5}; /* a 2x3 matrix */
 	int32_t want[6] = {0, 3, 1, 4, 2, 5}; /* its transpose, 3x2 */
-	mc_shape s = shape_of(2, dims);
+	mc_shape s = tu_shape(2, dims);
 	mc_view v, back;
 	mc_write_tensor t = {"t", &v};
 	mc_reader *r = NULL;
@@ -389,8 +361,8 @@ static void test_zero_size_and_scalars(void **state)
 	double scalar = 3.25;
 	uint8_t bytes[3] = {9, 8, 7};
 	const int64_t d3[] = {3};
-	mc_shape s0 = shape_of(1, d0), s203 = shape_of(3, d203), sc = shape_of(0, NULL),
-	         s3 = shape_of(1, d3);
+	mc_shape s0 = tu_shape(1, d0), s203 = tu_shape(3, d203), sc = tu_shape(0, NULL),
+	         s3 = tu_shape(1, d3);
 	mc_view v[4];
 	mc_write_tensor t[4] = {{"empty", &v[0]}, {"scalar", &v[1]}, {"empty2", &v[2]}, {"vec", &v[3]}};
 	mc_reader *r = NULL;
@@ -436,7 +408,7 @@ static void test_write_to_missing_directory_fails(void **state)
 {
 	const int64_t dims[] = {1};
 	uint8_t x = 1;
-	mc_shape s = shape_of(1, dims);
+	mc_shape s = tu_shape(1, dims);
 	mc_view v;
 	mc_write_tensor t = {"x", &v};
 	char path[1024];
@@ -475,7 +447,7 @@ static void test_writer_refusals(void **state)
 {
 	const int64_t dims[] = {2};
 	uint8_t data[32] = {0};
-	mc_shape s = shape_of(1, dims);
+	mc_shape s = tu_shape(1, dims);
 	mc_view u8, c128;
 	mc_write_tensor dup[2] = {{"w", &u8}, {"w", &u8}};
 	mc_write_tensor reserved = {"__metadata__", &u8}, complex = {"c", &c128};
@@ -1095,142 +1067,34 @@ static void test_dtype_names(void **state)
 
 /* ---- files on disk ----------------------------------------------------------- */
 
-static int code_from_name(const char *s, size_t n)
+/* Open a file by its path as `format`, as the fuzz replay does: when it is
+ * refused, nothing is returned and the error names the path. */
+static int open_refused(const char *path, const char *name, const char *format)
 {
-	static const struct {
-		const char *name;
-		int code;
-	} codes[] = {{"MC_ECORRUPT", MC_ECORRUPT}, {"MC_ELIMIT", MC_ELIMIT},
-	             {"MC_EUNSUPPORTED", MC_EUNSUPPORTED}, {"MC_EUNSAFE", MC_EUNSAFE}};
-	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
-		if (strlen(codes[i].name) == n && memcmp(codes[i].name, s, n) == 0)
-			return codes[i].code;
-	fail_msg("unknown code '%.*s' in README.md", (int)n, s);
-	return 0;
-}
+	mc_reader *r = NULL;
+	int rc = mc_reader_open_as(&r, path, format);
 
-/* Text of the `n`-th column (0-based) of a "| a | b |" row, trimmed of
- * spaces and backticks. */
-static int column(const char *line, int n, const char **out, size_t *len)
-{
-	const char *p = line, *end;
-	for (int i = 0; i <= n; i++) {
-		p = strchr(p, '|');
-		if (!p)
-			return -1;
-		p++;
+	(void)name;
+	if (rc == 0) {
+		mc_reader_close(r);
+		return 0;
 	}
-	end = strchr(p, '|');
-	if (!end)
-		return -1;
-	while (p < end && (*p == ' ' || *p == '`'))
-		p++;
-	while (end > p && (end[-1] == ' ' || end[-1] == '`'))
-		end--;
-	*out = p;
-	*len = (size_t)(end - p);
-	return 0;
+	assert_null(r);
+	assert_string_equal(mc_error_last()->path, path);
+	return rc;
 }
 
 static void test_bad_files_are_refused(void **state)
 {
-	const char *dir = MC_SOURCE_DIR "/testdata/bad/safetensors";
-	char path[1024], line[1024];
-	char listed[128][96];
-	int nlisted = 0;
-	FILE *f;
-	DIR *d;
-	struct dirent *e;
-
 	(void)state;
-	snprintf(path, sizeof(path), "%s/README.md", dir);
-	f = fopen(path, "r");
-	assert_non_null(f);
-	while (fgets(line, sizeof(line), f)) {
-		const char *file, *code, *frag;
-		size_t flen, clen, glen;
-		char fragbuf[512];
-		mc_reader *r = NULL;
-		int rc, want;
-
-		if (strncmp(line, "| `", 3) != 0)
-			continue;
-		assert_int_equal(column(line, 0, &file, &flen), 0);
-		assert_int_equal(column(line, 1, &code, &clen), 0);
-		assert_int_equal(column(line, 3, &frag, &glen), 0);
-		assert_true(flen < sizeof(listed[0]) && glen < sizeof(fragbuf) && nlisted < 128);
-		memcpy(listed[nlisted], file, flen);
-		listed[nlisted][flen] = '\0';
-		memcpy(fragbuf, frag, glen);
-		fragbuf[glen] = '\0';
-		want = code_from_name(code, clen);
-		snprintf(path, sizeof(path), "%s/%s", dir, listed[nlisted]);
-		mc_error_clear();
-		rc = mc_reader_open_as(&r, path, "safetensors");
-		if (rc != want || !strstr(mc_error_last()->msg, fragbuf)) {
-			char msg[2048];
-			print_error("%s: want %s '%s', got %s\n", listed[nlisted], mc_error_name(want), fragbuf,
-			            mc_error_format(msg, sizeof(msg), mc_error_last()));
-		}
-		assert_int_equal(rc, want);
-		assert_null(r);
-		assert_non_null(strstr(mc_error_last()->msg, fragbuf));
-		assert_string_equal(mc_error_last()->path, path);
-		nlisted++;
-	}
-	fclose(f);
-	assert_true(nlisted >= 15);
-
-	/* every hostile file is listed */
-	d = opendir(dir);
-	assert_non_null(d);
-	while ((e = readdir(d)) != NULL) {
-		size_t n = strlen(e->d_name);
-		bool found = false;
-		if (n < 12 || strcmp(e->d_name + n - 12, ".safetensors") != 0)
-			continue;
-		for (int i = 0; i < nlisted && !found; i++)
-			found = strcmp(listed[i], e->d_name) == 0;
-		if (!found)
-			print_error("%s is not listed in README.md\n", e->d_name);
-		assert_true(found);
-	}
-	closedir(d);
+	tu_check_bad_dir("testdata/bad/safetensors", ".safetensors", 15, open_refused, "safetensors");
 }
 
 /* The fuzz seeds are valid files: every tensor reads and hashes. */
 static void test_fuzz_seeds_open(void **state)
 {
-	const char *dir = MC_SOURCE_DIR "/tests/fuzz/corpus/safetensors";
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	int seen = 0;
-
 	(void)state;
-	assert_non_null(d);
-	while ((e = readdir(d)) != NULL) {
-		char path[1024];
-		mc_reader *r = NULL;
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		if (mc_reader_open(&r, path) != 0) {
-			char msg[2048];
-			print_error("%s\n", mc_error_format(msg, sizeof(msg), mc_error_last()));
-		}
-		assert_non_null(r);
-		for (size_t i = 0; i < mc_reader_count(r); i++) {
-			mc_view v;
-			uint8_t md[32];
-			assert_int_equal(mc_reader_read(r, i, &v), 0);
-			assert_int_equal(mc_view_sha256(md, &v), 0);
-			mc_view_release(&v);
-		}
-		mc_reader_close(r);
-		seen++;
-	}
-	closedir(d);
-	assert_true(seen >= 3);
+	tu_check_corpus("tests/fuzz/corpus/safetensors", 3, tu_path_read_all, NULL);
 }
 
 static int setup(void **state)

@@ -13,18 +13,7 @@
 #include <string.h>
 
 #include "modelctl.h"
-
-static mc_shape make(int ndim, const int64_t *dims)
-{
-	mc_shape s;
-	memset(&s, 0, sizeof(s));
-	s.ndim = ndim;
-	for (int i = 0; i < ndim; i++)
-		s.dims[i] = dims[i];
-	return s;
-}
-
-#define SHAPE(...) make((int)(sizeof((int64_t[]){__VA_ARGS__}) / sizeof(int64_t)), (int64_t[]){__VA_ARGS__})
+#include "testutil.h"
 
 static void test_numel(void **state)
 {
@@ -32,30 +21,30 @@ static void test_numel(void **state)
 	uint64_t n = 99;
 	(void)state;
 
-	s = make(0, NULL); /* a 0-d tensor holds one element */
+	s = tu_shape(0, NULL); /* a 0-d tensor holds one element */
 	assert_int_equal(mc_shape_numel(&n, &s), 0);
 	assert_int_equal(n, 1);
-	s = SHAPE(2, 3);
+	s = TU_SHAPE(2, 3);
 	assert_int_equal(mc_shape_numel(&n, &s), 0);
 	assert_int_equal(n, 6);
-	s = SHAPE(7);
+	s = TU_SHAPE(7);
 	assert_int_equal(mc_shape_numel(&n, &s), 0);
 	assert_int_equal(n, 7);
-	s = SHAPE(0, 3);
+	s = TU_SHAPE(0, 3);
 	assert_int_equal(mc_shape_numel(&n, &s), 0);
 	assert_int_equal(n, 0);
-	s = SHAPE(2, 3, 4, 5, 6);
+	s = TU_SHAPE(2, 3, 4, 5, 6);
 	assert_int_equal(mc_shape_numel(&n, &s), 0);
 	assert_int_equal(n, 720);
-	s = SHAPE(INT64_MAX);
+	s = TU_SHAPE(INT64_MAX);
 	assert_int_equal(mc_shape_numel(&n, &s), 0);
 	assert_int_equal(n, (uint64_t)INT64_MAX);
 	/* a zero dim makes huge neighbours harmless: the count is 0, exactly */
-	s = SHAPE(0, INT64_MAX, INT64_MAX);
+	s = TU_SHAPE(0, INT64_MAX, INT64_MAX);
 	assert_int_equal(mc_shape_numel(&n, &s), 0);
 	assert_int_equal(n, 0);
 	/* all MC_MAX_DIMS dims of size 1 */
-	s = make(0, NULL);
+	s = tu_shape(0, NULL);
 	s.ndim = MC_MAX_DIMS;
 	for (int i = 0; i < MC_MAX_DIMS; i++)
 		s.dims[i] = 1;
@@ -69,25 +58,25 @@ static void test_numel_negative(void **state)
 	uint64_t n = 99;
 	(void)state;
 
-	s = SHAPE(-1);
+	s = TU_SHAPE(-1);
 	assert_int_equal(mc_shape_numel(&n, &s), MC_EINVAL);
 	assert_int_equal(n, 0);
-	s = SHAPE(2, -3);
+	s = TU_SHAPE(2, -3);
 	assert_int_equal(mc_shape_numel(&n, &s), MC_EINVAL);
 	/* a zero dim must not hide a negative one behind it, or before it */
-	s = SHAPE(0, -1);
+	s = TU_SHAPE(0, -1);
 	assert_int_equal(mc_shape_numel(&n, &s), MC_EINVAL);
-	s = SHAPE(5, 0, -1);
+	s = TU_SHAPE(5, 0, -1);
 	assert_int_equal(mc_shape_numel(&n, &s), MC_EINVAL);
-	s = SHAPE(-1, 0);
+	s = TU_SHAPE(-1, 0);
 	assert_int_equal(mc_shape_numel(&n, &s), MC_EINVAL);
-	s = SHAPE(0, INT64_MIN);
+	s = TU_SHAPE(0, INT64_MIN);
 	assert_int_equal(mc_shape_numel(&n, &s), MC_EINVAL);
 	/* a negative dim beside an overflowing product is still EINVAL */
-	s = SHAPE(INT64_MAX, INT64_MAX, -1);
+	s = TU_SHAPE(INT64_MAX, INT64_MAX, -1);
 	assert_int_equal(mc_shape_numel(&n, &s), MC_EINVAL);
 	/* ndim out of range */
-	s = make(0, NULL);
+	s = tu_shape(0, NULL);
 	s.ndim = -1;
 	assert_int_equal(mc_shape_numel(&n, &s), MC_EINVAL);
 	s.ndim = MC_MAX_DIMS + 1;
@@ -108,14 +97,14 @@ static void test_numel_overflow(void **state)
 	(void)state;
 
 	for (size_t i = 0; i < sizeof(big) / sizeof(big[0]); i++) {
-		mc_shape s = make(3, big[i]);
+		mc_shape s = tu_shape(3, big[i]);
 		n = 99;
 		assert_int_equal(mc_shape_numel(&n, &s), MC_ELIMIT);
 		assert_int_equal(n, 0);
 	}
 	/* 2^63 fits in uint64: INT64_MAX+1 elements is a count, not an overflow */
 	{
-		mc_shape s = SHAPE(INT64_C(1) << 62, 2);
+		mc_shape s = TU_SHAPE(INT64_C(1) << 62, 2);
 		assert_int_equal(mc_shape_numel(&n, &s), 0);
 		assert_int_equal(n, UINT64_C(1) << 63);
 	}
@@ -127,7 +116,7 @@ static void test_nbytes(void **state)
 	uint64_t n = 99;
 	(void)state;
 
-	s = SHAPE(2, 3);
+	s = TU_SHAPE(2, 3);
 	assert_int_equal(mc_tensor_nbytes(&n, MC_FLOAT32, &s), 0);
 	assert_int_equal(n, 24);
 	assert_int_equal(mc_tensor_nbytes(&n, MC_BOOL, &s), 0);
@@ -138,30 +127,30 @@ static void test_nbytes(void **state)
 	assert_int_equal(n, 12);
 	assert_int_equal(mc_tensor_nbytes(&n, MC_FLOAT8_E5M2, &s), 0);
 	assert_int_equal(n, 6);
-	s = make(0, NULL);
+	s = tu_shape(0, NULL);
 	assert_int_equal(mc_tensor_nbytes(&n, MC_COMPLEX64, &s), 0);
 	assert_int_equal(n, 8);
-	s = SHAPE(0, 3);
+	s = TU_SHAPE(0, 3);
 	assert_int_equal(mc_tensor_nbytes(&n, MC_FLOAT64, &s), 0);
 	assert_int_equal(n, 0);
 
 	/* the element count fits, the byte count does not */
-	s = SHAPE(INT64_C(1) << 62);
+	s = TU_SHAPE(INT64_C(1) << 62);
 	assert_int_equal(mc_tensor_nbytes(&n, MC_FLOAT32, &s), MC_ELIMIT);
 	assert_int_equal(n, 0);
 	assert_int_equal(mc_tensor_nbytes(&n, MC_UINT8, &s), 0);
 	assert_int_equal(n, UINT64_C(1) << 62);
-	s = SHAPE(INT64_MAX);
+	s = TU_SHAPE(INT64_MAX);
 	assert_int_equal(mc_tensor_nbytes(&n, MC_INT16, &s), 0); /* 2^64 - 2 fits */
 	assert_int_equal(n, UINT64_MAX - 1);
 	assert_int_equal(mc_tensor_nbytes(&n, MC_INT32, &s), MC_ELIMIT);
 
 	/* errors of the shape pass through; a bad dtype is EINVAL */
-	s = SHAPE(0, -2);
+	s = TU_SHAPE(0, -2);
 	assert_int_equal(mc_tensor_nbytes(&n, MC_FLOAT32, &s), MC_EINVAL);
-	s = SHAPE(INT64_MAX, 4);
+	s = TU_SHAPE(INT64_MAX, 4);
 	assert_int_equal(mc_tensor_nbytes(&n, MC_UINT8, &s), MC_ELIMIT);
-	s = SHAPE(2);
+	s = TU_SHAPE(2);
 	assert_int_equal(mc_tensor_nbytes(&n, MC_DTYPE_INVALID, &s), MC_EINVAL);
 	assert_int_equal(mc_tensor_nbytes(&n, MC_DTYPE_COUNT, &s), MC_EINVAL);
 }
@@ -172,16 +161,16 @@ static void test_format(void **state)
 	mc_shape s;
 	(void)state;
 
-	s = SHAPE(2, 3);
+	s = TU_SHAPE(2, 3);
 	assert_ptr_equal(mc_shape_format(buf, sizeof(buf), &s), buf);
 	assert_string_equal(buf, "[2, 3]");
-	s = make(0, NULL);
+	s = tu_shape(0, NULL);
 	assert_string_equal(mc_shape_format(buf, sizeof(buf), &s), "[]");
-	s = SHAPE(0);
+	s = TU_SHAPE(0);
 	assert_string_equal(mc_shape_format(buf, sizeof(buf), &s), "[0]");
-	s = SHAPE(1, 0, 3);
+	s = TU_SHAPE(1, 0, 3);
 	assert_string_equal(mc_shape_format(buf, sizeof(buf), &s), "[1, 0, 3]");
-	s = SHAPE(-1, INT64_MAX);
+	s = TU_SHAPE(-1, INT64_MAX);
 	assert_string_equal(mc_shape_format(buf, sizeof(buf), &s), "[-1, 9223372036854775807]");
 }
 
@@ -192,7 +181,7 @@ static void test_format_truncates(void **state)
 	mc_shape s;
 	(void)state;
 
-	s = SHAPE(2, 3);
+	s = TU_SHAPE(2, 3);
 	/* exactly enough room */
 	assert_string_equal(mc_shape_format(small, 7, &s), "[2, 3]");
 	/* one short: cut, still terminated, nothing written past the size */
@@ -208,7 +197,7 @@ static void test_format_truncates(void **state)
 	assert_int_equal(small[0], 'x');
 
 	/* the largest shape into a buffer far too small for it */
-	s = make(0, NULL);
+	s = tu_shape(0, NULL);
 	s.ndim = MC_MAX_DIMS;
 	for (int i = 0; i < MC_MAX_DIMS; i++)
 		s.dims[i] = INT64_MAX;

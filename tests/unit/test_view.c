@@ -25,21 +25,9 @@
 #include "format.h"
 #include "map.h"
 #include "modelctl.h"
+#include "testutil.h"
 
 /* ---- helpers -------------------------------------------------------- */
-
-static mc_shape shape_of(int ndim, const int64_t *dims)
-{
-	mc_shape s;
-	memset(&s, 0, sizeof(s));
-	s.ndim = ndim;
-	for (int i = 0; i < ndim; i++)
-		s.dims[i] = dims[i];
-	return s;
-}
-
-#define SHAPE(...) \
-	shape_of((int)(sizeof((int64_t[]){__VA_ARGS__}) / sizeof(int64_t)), (int64_t[]){__VA_ARGS__})
 
 /* A sink that collects everything and records the chunk sizes. */
 typedef struct {
@@ -105,7 +93,7 @@ static void check_view(const mc_view *v, const void *expect, size_t len)
 static void test_dense_small(void **state)
 {
 	static const float data[6] = {1, 2, 3, 4, 5, 6};
-	mc_shape s = SHAPE(2, 3);
+	mc_shape s = TU_SHAPE(2, 3);
 	mc_view v;
 	(void)state;
 
@@ -118,7 +106,7 @@ static void test_dense_small(void **state)
 	check_view(&v, data, sizeof(data));
 	{
 		/* a 0-d tensor is one element */
-		mc_shape s0 = SHAPE();
+		mc_shape s0 = TU_SHAPE();
 		static const double pi = 3.14159;
 		mc_view_init_dense(&v, MC_FLOAT64, &s0, &pi);
 		assert_true(mc_view_is_dense(&v));
@@ -129,7 +117,7 @@ static void test_dense_small(void **state)
 static void test_transposed(void **state)
 {
 	int32_t base[3][4], expect[4][3];
-	mc_shape s = SHAPE(4, 3);
+	mc_shape s = TU_SHAPE(4, 3);
 	mc_view v;
 	uint64_t span;
 	(void)state;
@@ -161,7 +149,7 @@ static void test_sliced_and_broadcast(void **state)
 	for (int i = 0; i < 20; i++)
 		base[i] = (int16_t)(1000 * i - 7);
 	/* every third element: [0, 3, ..., 15] */
-	s = SHAPE(6);
+	s = TU_SHAPE(6);
 	mc_view_init_dense(&v, MC_INT16, &s, base);
 	v.strides[0] = 3;
 	for (int i = 0; i < 6; i++)
@@ -171,7 +159,7 @@ static void test_sliced_and_broadcast(void **state)
 	assert_int_equal(span, (5 * 3 + 1) * sizeof(int16_t));
 
 	/* a row broadcast three times (stride 0, as torch's expand stores it) */
-	s = SHAPE(3, 4);
+	s = TU_SHAPE(3, 4);
 	mc_view_init_dense(&v, MC_INT16, &s, base + 2);
 	v.strides[0] = 0;
 	for (int i = 0; i < 3; i++)
@@ -184,7 +172,7 @@ static void test_sliced_and_broadcast(void **state)
 
 	/* a storage offset plus strides in both dims: base viewed as 4x5,
 	 * rows 1..2, columns 1, 3 */
-	s = SHAPE(2, 2);
+	s = TU_SHAPE(2, 2);
 	mc_view_init_dense(&v, MC_INT16, &s, base + 5 + 1);
 	v.strides[0] = 5;
 	v.strides[1] = 2;
@@ -199,7 +187,7 @@ static void test_sliced_and_broadcast(void **state)
 static void test_dims_of_one_any_stride(void **state)
 {
 	static const uint8_t data[4] = {9, 8, 7, 6};
-	mc_shape s = SHAPE(1, 4, 1);
+	mc_shape s = TU_SHAPE(1, 4, 1);
 	mc_view v;
 	(void)state;
 
@@ -226,7 +214,7 @@ static void test_big_endian(void **state)
 		/* int16: 0x0102, -2, 0x7ffe stored big-endian */
 		static const uint8_t be[6] = {0x01, 0x02, 0xff, 0xfe, 0x7f, 0xfe};
 		static const uint8_t le[6] = {0x02, 0x01, 0xfe, 0xff, 0xfe, 0x7f};
-		s = SHAPE(3);
+		s = TU_SHAPE(3);
 		mc_view_init_dense(&v, MC_INT16, &s, be);
 		v.swap = true;
 		assert_false(mc_view_is_dense(&v));
@@ -236,7 +224,7 @@ static void test_big_endian(void **state)
 		/* float32 1.0 and -2.5 */
 		static const uint8_t be[8] = {0x3f, 0x80, 0x00, 0x00, 0xc0, 0x20, 0x00, 0x00};
 		const float le[2] = {1.0f, -2.5f};
-		s = SHAPE(2, 1);
+		s = TU_SHAPE(2, 1);
 		mc_view_init_dense(&v, MC_FLOAT32, &s, be);
 		v.swap = true;
 		check_view(&v, le, sizeof(le));
@@ -247,7 +235,7 @@ static void test_big_endian(void **state)
 		static const uint8_t be[16] = {0x3f, 0x80, 0x00, 0x00, 0xc0, 0x20, 0x00, 0x00,
 		                               0x3f, 0x00, 0x00, 0x00, 0x40, 0x00, 0x00, 0x00};
 		const float le[4] = {1.0f, -2.5f, 0.5f, 2.0f};
-		s = SHAPE(2);
+		s = TU_SHAPE(2);
 		mc_view_init_dense(&v, MC_COMPLEX64, &s, be);
 		v.swap = true;
 		check_view(&v, le, sizeof(le));
@@ -256,7 +244,7 @@ static void test_big_endian(void **state)
 		/* complex128 (1.0 - 2.0j): 8-byte components */
 		static const uint8_t be[16] = {0x3f, 0xf0, 0, 0, 0, 0, 0, 0, 0xc0, 0x00, 0, 0, 0, 0, 0, 0};
 		const double le[2] = {1.0, -2.0};
-		s = SHAPE();
+		s = TU_SHAPE();
 		mc_view_init_dense(&v, MC_COMPLEX128, &s, be);
 		v.swap = true;
 		check_view(&v, le, sizeof(le));
@@ -264,7 +252,7 @@ static void test_big_endian(void **state)
 	{
 		/* one-byte types have nothing to swap */
 		static const uint8_t raw[3] = {0x01, 0x80, 0xff};
-		s = SHAPE(3);
+		s = TU_SHAPE(3);
 		mc_view_init_dense(&v, MC_FLOAT8_E4M3FN, &s, raw);
 		v.swap = true;
 		check_view(&v, raw, sizeof(raw));
@@ -274,7 +262,7 @@ static void test_big_endian(void **state)
 		static const uint8_t be[24] = {0, 0, 0, 1, 0, 0, 0, 4, 0, 0, 0, 2,
 		                               0, 0, 0, 5, 0, 0, 0, 3, 0, 0, 0, 6};
 		const int32_t le[6] = {1, 2, 3, 4, 5, 6};
-		s = SHAPE(2, 3);
+		s = TU_SHAPE(2, 3);
 		mc_view_init_dense(&v, MC_INT32, &s, be);
 		v.strides[0] = 1;
 		v.strides[1] = 2;
@@ -291,7 +279,7 @@ static void test_zero_size(void **state)
 		0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4, 0xc8, 0x99, 0x6f, 0xb9, 0x24,
 		0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b, 0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, 0xb8, 0x55};
 	uint8_t got[32];
-	mc_shape s = SHAPE(0, 3);
+	mc_shape s = TU_SHAPE(0, 3);
 	mc_view v;
 	collect c = {0};
 	uint64_t span = 99;
@@ -308,7 +296,7 @@ static void test_zero_size(void **state)
 	assert_int_equal(mc_view_span(&span, &v), 0);
 	assert_int_equal(span, 0);
 	/* strided and swapped, still nothing */
-	s = SHAPE(3, 0, 2);
+	s = TU_SHAPE(3, 0, 2);
 	mc_view_init_dense(&v, MC_COMPLEX128, &s, NULL);
 	v.strides[0] = 7;
 	v.swap = true;
@@ -334,7 +322,7 @@ static float *big_data(void)
 static void test_large_dense(void **state)
 {
 	float *data = big_data();
-	mc_shape s = SHAPE(BIG_ROWS, BIG_COLS);
+	mc_shape s = TU_SHAPE(BIG_ROWS, BIG_COLS);
 	size_t len = sizeof(float) * BIG_ROWS * BIG_COLS;
 	collect c = {0};
 	mc_view v;
@@ -355,7 +343,7 @@ static void test_large_strided(void **state)
 {
 	float *data = big_data();
 	float *expect = malloc(sizeof(float) * BIG_ROWS * BIG_COLS);
-	mc_shape s = SHAPE(BIG_COLS, BIG_ROWS);
+	mc_shape s = TU_SHAPE(BIG_COLS, BIG_ROWS);
 	size_t len = sizeof(float) * BIG_ROWS * BIG_COLS;
 	collect c = {0};
 	mc_view v;
@@ -381,7 +369,7 @@ static void test_large_strided(void **state)
 	/* the same data as big-endian complex64: swapped per 4-byte
 	 * component, gathered in chunks that never split an element */
 	{
-		mc_shape s2 = SHAPE(BIG_ROWS * BIG_COLS / 2);
+		mc_shape s2 = TU_SHAPE(BIG_ROWS * BIG_COLS / 2);
 		uint8_t *be = malloc(len), *le = malloc(len);
 		assert_non_null(be);
 		assert_non_null(le);
@@ -404,7 +392,7 @@ static void test_stream_from_mapping(void **state)
 	char path[] = "/tmp/mc_test_view_XXXXXX";
 	float *data = big_data();
 	size_t len = sizeof(float) * BIG_ROWS * BIG_COLS;
-	mc_shape s = SHAPE(BIG_ROWS, BIG_COLS);
+	mc_shape s = TU_SHAPE(BIG_ROWS, BIG_COLS);
 	mc_map *map = NULL;
 	uint8_t want[32], got[32];
 	mc_view v;
@@ -429,7 +417,7 @@ static void test_stream_from_mapping(void **state)
 	assert_memory_equal(map->data, data, len);
 	/* a view starting mid-page, not page-aligned in length */
 	{
-		mc_shape s2 = SHAPE(1000001);
+		mc_shape s2 = TU_SHAPE(1000001);
 		mc_view_init_dense(&v, MC_UINT8, &s2, map->data + 12345);
 		v.map = map;
 		check_view(&v, (const uint8_t *)data + 12345, 1000001);
@@ -445,7 +433,7 @@ static void test_stream_from_mapping(void **state)
 static void test_sink_stops(void **state)
 {
 	float *data = big_data();
-	mc_shape s = SHAPE(BIG_ROWS, BIG_COLS);
+	mc_shape s = TU_SHAPE(BIG_ROWS, BIG_COLS);
 	mc_view v;
 	(void)state;
 
@@ -455,7 +443,7 @@ static void test_sink_stops(void **state)
 			c.stop_at = stop;
 			mc_view_init_dense(&v, MC_FLOAT32, &s, data);
 			if (strided) {
-				v.shape = SHAPE(BIG_COLS, BIG_ROWS);
+				v.shape = TU_SHAPE(BIG_COLS, BIG_ROWS);
 				v.strides[0] = 1;
 				v.strides[1] = BIG_COLS;
 			}
@@ -473,7 +461,7 @@ static void test_invalid_views(void **state)
 	uint8_t sha[32];
 	uint8_t *dense = (uint8_t *)1;
 	size_t len = 99;
-	mc_shape s = SHAPE(2);
+	mc_shape s = TU_SHAPE(2);
 	mc_view v;
 	collect c = {0};
 	(void)state;
@@ -485,21 +473,21 @@ static void test_invalid_views(void **state)
 	assert_int_equal(mc_view_sha256(sha, &v), MC_EINVAL);
 	assert_int_equal(c.calls, 0);
 
-	s = SHAPE(2, -1);
+	s = TU_SHAPE(2, -1);
 	mc_view_init_dense(&v, MC_FLOAT32, &s, data);
 	assert_true(mc_view_stream(&v, collect_sink, &c) < 0);
 	assert_true(mc_view_to_dense(&dense, &len, &v) < 0);
 	assert_null(dense);
 	assert_int_equal(len, 0);
-	s = SHAPE(INT64_MAX, 4);
+	s = TU_SHAPE(INT64_MAX, 4);
 	mc_view_init_dense(&v, MC_FLOAT32, &s, data);
 	assert_int_equal(mc_view_stream(&v, collect_sink, &c), MC_ELIMIT);
 	assert_int_equal(c.calls, 0);
 	/* asking whether a hostile shape is dense must not overflow (UBSan) */
-	s = SHAPE(INT64_MAX, 4, 3);
+	s = TU_SHAPE(INT64_MAX, 4, 3);
 	mc_view_init_dense(&v, MC_FLOAT32, &s, data);
 	(void)mc_view_is_dense(&v);
-	s = SHAPE(INT64_C(1) << 40, INT64_C(1) << 40, 2);
+	s = TU_SHAPE(INT64_C(1) << 40, INT64_C(1) << 40, 2);
 	mc_view_init_dense(&v, MC_FLOAT32, &s, data);
 	v.strides[0] = 7;
 	assert_false(mc_view_is_dense(&v));
@@ -515,7 +503,7 @@ static void test_span(void **state)
 	uint64_t span = 99;
 	(void)state;
 
-	s = SHAPE(2, 3);
+	s = TU_SHAPE(2, 3);
 	mc_view_init_dense(&v, MC_FLOAT64, &s, NULL);
 	assert_int_equal(mc_view_span(&span, &v), 0);
 	assert_int_equal(span, 48);
@@ -532,26 +520,26 @@ static void test_span(void **state)
 	v.strides[1] = -1;
 	assert_int_equal(mc_view_span(&span, &v), MC_EINVAL);
 	/* strides that overflow are refused */
-	s = SHAPE(INT64_C(1) << 32, 2);
+	s = TU_SHAPE(INT64_C(1) << 32, 2);
 	mc_view_init_dense(&v, MC_UINT8, &s, NULL);
 	v.strides[0] = INT64_C(1) << 40;
 	assert_int_equal(mc_view_span(&span, &v), MC_ELIMIT);
-	s = SHAPE(3, 2);
+	s = TU_SHAPE(3, 2);
 	mc_view_init_dense(&v, MC_COMPLEX128, &s, NULL);
 	v.strides[0] = INT64_MAX;
 	assert_int_equal(mc_view_span(&span, &v), MC_ELIMIT);
-	s = SHAPE(2);
+	s = TU_SHAPE(2);
 	mc_view_init_dense(&v, MC_COMPLEX128, &s, NULL);
 	v.strides[0] = INT64_C(1) << 60; /* element count fits, bytes do not */
 	assert_int_equal(mc_view_span(&span, &v), MC_ELIMIT);
 	/* shape errors */
-	s = SHAPE(INT64_MAX, INT64_MAX);
+	s = TU_SHAPE(INT64_MAX, INT64_MAX);
 	mc_view_init_dense(&v, MC_UINT8, &s, NULL);
 	assert_int_equal(mc_view_span(&span, &v), MC_ELIMIT);
 	mc_view_init_dense(&v, MC_DTYPE_INVALID, &s, NULL);
 	assert_int_equal(mc_view_span(&span, &v), MC_EINVAL);
 	/* 0-d: one element */
-	s = SHAPE();
+	s = TU_SHAPE();
 	mc_view_init_dense(&v, MC_INT64, &s, NULL);
 	assert_int_equal(mc_view_span(&span, &v), 0);
 	assert_int_equal(span, 8);
@@ -559,7 +547,7 @@ static void test_span(void **state)
 
 static void test_release(void **state)
 {
-	mc_shape s = SHAPE(4);
+	mc_shape s = TU_SHAPE(4);
 	mc_view v;
 	uint8_t *owned = malloc(4);
 	(void)state;

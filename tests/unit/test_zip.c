@@ -11,7 +11,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +21,7 @@
 #include "cursor.h"
 #include "error.h"
 #include "zip.h"
+#include "testutil.h"
 #include "banned.h"
 
 /* ---- building archives in memory -------------------------------------- */
@@ -245,14 +245,20 @@ static int read_all(const mc_zip *z)
 	return 0;
 }
 
-static int open_and_read(const uint8_t *data, size_t len)
+/* Open `data` as an archive called `name` and read_all it. */
+static int open_read_all(const uint8_t *data, size_t len, const char *name)
 {
 	mc_zip *z = NULL;
-	int rc = mc_zip_open(&z, data, len, "t.zip");
+	int rc = mc_zip_open(&z, data, len, name);
 	if (!rc)
 		rc = read_all(z);
 	mc_zip_free(z);
 	return rc;
+}
+
+static int open_and_read(const uint8_t *data, size_t len)
+{
+	return open_read_all(data, len, "t.zip");
 }
 
 static void assert_entry_data(const mc_zip *z, const char *name, const void *want, size_t len)
@@ -268,12 +274,6 @@ static void assert_entry_data(const mc_zip *z, const char *name, const void *wan
 	assert_memory_equal(p, want, len);
 	free(p);
 	assert_int_equal(mc_zip_check_crc(z, e), 0);
-}
-
-static void assert_fails(int rc, int code, const char *fragment)
-{
-	if (rc != code || !strstr(mc_error_last()->msg, fragment))
-		fail_msg("expected %d '%s', got %d '%s'", code, fragment, rc, mc_error_last()->msg);
 }
 
 /* ---- archives real writers produce ---------------------------------------- */
@@ -303,7 +303,7 @@ static void test_numpy_layout(void **state)
 	assert_null(mc_zip_entry_at(z, 2));
 	assert_int_equal(mc_zip_index(z, "dir/b.bin"), 1);
 	assert_int_equal(mc_zip_index(z, "nope"), -1);
-	assert_fails(mc_zip_find(&x, z, "nope"), MC_ECORRUPT, "no entry 'nope'");
+	tu_assert_fails(mc_zip_find(&x, z, "nope"), MC_ECORRUPT, "no entry 'nope'");
 	assert_null(x);
 	assert_entry_data(z, "a.txt", hello, sizeof(hello) - 1);
 	assert_entry_data(z, "dir/b.bin", bytes256, 256);
@@ -355,10 +355,10 @@ static void test_deflated(void **state)
 		mc_store_u32le(c3 + 24, (uint32_t)(sizeof(hello) - 1 + 10));
 		mc_store_u32le(a + mc_load_u32le(c3 + 42) + 22, (uint32_t)(sizeof(hello) - 1 + 10));
 		assert_int_equal(mc_zip_open(&z, a, len, "t.zip"), 0);
-		assert_fails(mc_zip_read_prefix(&got, pre, 300, z, mc_zip_entry_at(z, 2)), MC_ECORRUPT,
-		             "inflates to only 52 bytes but 62 are declared");
-		assert_fails(mc_zip_check_crc(z, mc_zip_entry_at(z, 2)), MC_ECORRUPT,
-		             "inflates to 52 bytes but 62 are declared");
+		tu_assert_fails(mc_zip_read_prefix(&got, pre, 300, z, mc_zip_entry_at(z, 2)), MC_ECORRUPT,
+		                "inflates to only 52 bytes but 62 are declared");
+		tu_assert_fails(mc_zip_check_crc(z, mc_zip_entry_at(z, 2)), MC_ECORRUPT,
+		                "inflates to 52 bytes but 62 are declared");
 		mc_zip_free(z);
 	}
 	free(a);
@@ -462,21 +462,21 @@ static void test_names(void **state)
 	assert_int_equal(mc_zip_check_name("p", "a/b/c.npy", 9), 0);
 	assert_int_equal(mc_zip_check_name("p", "..a/b..", 7), 0);
 	assert_int_equal(mc_zip_check_name("p", ".data/x", 7), 0);
-	assert_fails(mc_zip_check_name("p", "a/../b", 6), MC_EUNSAFE, "escapes the archive");
-	assert_fails(mc_zip_check_name("p", "..", 2), MC_EUNSAFE, "escapes the archive");
-	assert_fails(mc_zip_check_name("p", "a/..", 4), MC_EUNSAFE, "escapes the archive");
-	assert_fails(mc_zip_check_name("p", "/a", 2), MC_EUNSAFE, "absolute");
-	assert_fails(mc_zip_check_name("p", "c:x", 3), MC_EUNSAFE, "absolute");
-	assert_fails(mc_zip_check_name("p", "\\\\srv\\x", 7), MC_EUNSAFE, "backslash");
-	assert_fails(mc_zip_check_name("p", "a\0b", 3), MC_ECORRUPT, "NUL");
-	assert_fails(mc_zip_check_name("p", "", 0), MC_ECORRUPT, "empty entry name");
+	tu_assert_fails(mc_zip_check_name("p", "a/../b", 6), MC_EUNSAFE, "escapes the archive");
+	tu_assert_fails(mc_zip_check_name("p", "..", 2), MC_EUNSAFE, "escapes the archive");
+	tu_assert_fails(mc_zip_check_name("p", "a/..", 4), MC_EUNSAFE, "escapes the archive");
+	tu_assert_fails(mc_zip_check_name("p", "/a", 2), MC_EUNSAFE, "absolute");
+	tu_assert_fails(mc_zip_check_name("p", "c:x", 3), MC_EUNSAFE, "absolute");
+	tu_assert_fails(mc_zip_check_name("p", "\\\\srv\\x", 7), MC_EUNSAFE, "backslash");
+	tu_assert_fails(mc_zip_check_name("p", "a\0b", 3), MC_ECORRUPT, "NUL");
+	tu_assert_fails(mc_zip_check_name("p", "", 0), MC_ECORRUPT, "empty entry name");
 	{
 		char *longname = malloc(MC_ZIP_MAX_NAME + 2);
 		memset(longname, 'a', MC_ZIP_MAX_NAME + 1);
 		longname[MC_ZIP_MAX_NAME + 1] = '\0';
 		assert_int_equal(mc_zip_check_name("p", longname, MC_ZIP_MAX_NAME), 0);
-		assert_fails(mc_zip_check_name("p", longname, MC_ZIP_MAX_NAME + 1), MC_ELIMIT,
-		             "over the limit");
+		tu_assert_fails(mc_zip_check_name("p", longname, MC_ZIP_MAX_NAME + 1), MC_ELIMIT,
+		                "over the limit");
 		free(longname);
 	}
 }
@@ -531,12 +531,12 @@ static void test_ratio_cap(void **state)
 	(void)state;
 	mc_store_u32le(cd + 24, cap + 1);
 	mc_store_u32le(a + 22, cap + 1);
-	assert_fails(mc_zip_open(&z, a, len, "t.zip"), MC_ECORRUPT, "more than deflate can produce");
+	tu_assert_fails(mc_zip_open(&z, a, len, "t.zip"), MC_ECORRUPT, "more than deflate can produce");
 	assert_string_equal(mc_error_last()->entry, "a");
 	mc_store_u32le(cd + 24, cap);
 	mc_store_u32le(a + 22, cap);
 	assert_int_equal(mc_zip_open(&z, a, len, "t.zip"), 0);
-	assert_fails(read_all(z), MC_ECORRUPT, "inflates to");
+	tu_assert_fails(read_all(z), MC_ECORRUPT, "inflates to");
 	mc_zip_free(z);
 	free(a);
 }
@@ -664,10 +664,10 @@ static void test_hostile_zip64_values(void **state)
 		memcpy(a, base, len);
 		mc_store_u64le(a + rec + 24, (uint64_t)MC_ZIP_MAX_ENTRIES + 1);
 		mc_store_u64le(a + rec + 32, (uint64_t)MC_ZIP_MAX_ENTRIES + 1);
-		assert_fails(open_and_read(a, len), MC_ELIMIT, "over the limit of 1000000");
+		tu_assert_fails(open_and_read(a, len), MC_ELIMIT, "over the limit of 1000000");
 		mc_store_u64le(a + rec + 24, 1ull << 63);
 		mc_store_u64le(a + rec + 32, 1ull << 63);
-		assert_fails(open_and_read(a, len), MC_ELIMIT, "9223372036854775808 entries");
+		tu_assert_fails(open_and_read(a, len), MC_ELIMIT, "9223372036854775808 entries");
 		free(a);
 	}
 	free(base);
@@ -750,9 +750,7 @@ static void test_hostile_table(void **state)
 		b.cap = b.n;
 		hostile[i].fn(&b);
 		rc = open_and_read(b.p, b.n);
-		if (rc != hostile[i].code || !strstr(mc_error_last()->msg, hostile[i].fragment))
-			fail_msg("%s: expected %d '%s', got %d '%s'", hostile[i].what, hostile[i].code,
-			         hostile[i].fragment, rc, mc_error_last()->msg);
+		tu_assert_fails_as(hostile[i].what, rc, hostile[i].code, hostile[i].fragment);
 		free(b.p);
 	}
 }
@@ -767,7 +765,7 @@ static void test_duplicates_and_overlap(void **state)
 	mc_zip *z;
 
 	(void)state;
-	assert_fails(mc_zip_open(&z, a, len, "t.zip"), MC_ECORRUPT, "duplicate entry name 'a.txt'");
+	tu_assert_fails(mc_zip_open(&z, a, len, "t.zip"), MC_ECORRUPT, "duplicate entry name 'a.txt'");
 	free(a);
 
 	/* second central entry points at the first local header */
@@ -777,8 +775,8 @@ static void test_duplicates_and_overlap(void **state)
 		uint8_t *cd = a + mc_load_u32le(a + len - 6);
 		uint8_t *c2 = cd + 46 + 5;
 		mc_store_u32le(c2 + 42, 0);
-		assert_fails(mc_zip_open(&z, a, len, "t.zip"), MC_ECORRUPT,
-		             "local header names the entry 'a.txt'");
+		tu_assert_fails(mc_zip_open(&z, a, len, "t.zip"), MC_ECORRUPT,
+		                "local header names the entry 'a.txt'");
 	}
 	free(a);
 }
@@ -799,22 +797,6 @@ static int chunk_source(void *ctx, mc_sink_fn sink, void *sink_ctx)
 			return rc;
 	}
 	return 0;
-}
-
-static uint8_t *slurp(FILE *fp, size_t *len)
-{
-	long n;
-	uint8_t *p;
-
-	assert_int_equal(fflush(fp), 0);
-	assert_int_equal(fseek(fp, 0, SEEK_END), 0);
-	n = ftell(fp);
-	assert_true(n >= 0);
-	rewind(fp);
-	p = malloc((size_t)n + 1);
-	assert_int_equal(fread(p, 1, (size_t)n, fp), (size_t)n);
-	*len = (size_t)n;
-	return p;
 }
 
 static uint8_t *write_sample(size_t *len)
@@ -840,7 +822,7 @@ static uint8_t *write_sample(size_t *len)
 	assert_int_equal(mc_zip_writer_add_buffer(w, "\xc3\xa9t\xc3\xa9", MC_ZIP_STORED, "x", 1), 0);
 	assert_int_equal(mc_zip_writer_finish(w), 0);
 	mc_zip_writer_free(w);
-	out = slurp(fp, len);
+	out = tu_read_stream(fp, len);
 	fclose(fp);
 	return out;
 }
@@ -894,31 +876,31 @@ static void test_writer_refuses(void **state)
 
 	(void)state;
 	assert_int_equal(mc_zip_writer_open(&w, fp, "out.zip"), 0);
-	assert_fails(mc_zip_writer_add_buffer(w, "../x", 0, "a", 1), MC_EUNSAFE, "escapes");
-	assert_fails(mc_zip_writer_add_buffer(w, "/x", 0, "a", 1), MC_EUNSAFE, "absolute");
-	assert_fails(mc_zip_writer_add_buffer(w, "a\\x", 0, "a", 1), MC_EUNSAFE, "backslash");
-	assert_fails(mc_zip_writer_add_buffer(w, "", 0, "a", 1), MC_ECORRUPT, "empty entry name");
-	assert_fails(mc_zip_writer_add_buffer(w, "\xff", 0, "a", 1), MC_EINVAL, "utf-8");
-	assert_fails(mc_zip_writer_add_buffer(w, "a", 12, "a", 1), MC_EINVAL, "method 12");
+	tu_assert_fails(mc_zip_writer_add_buffer(w, "../x", 0, "a", 1), MC_EUNSAFE, "escapes");
+	tu_assert_fails(mc_zip_writer_add_buffer(w, "/x", 0, "a", 1), MC_EUNSAFE, "absolute");
+	tu_assert_fails(mc_zip_writer_add_buffer(w, "a\\x", 0, "a", 1), MC_EUNSAFE, "backslash");
+	tu_assert_fails(mc_zip_writer_add_buffer(w, "", 0, "a", 1), MC_ECORRUPT, "empty entry name");
+	tu_assert_fails(mc_zip_writer_add_buffer(w, "\xff", 0, "a", 1), MC_EINVAL, "utf-8");
+	tu_assert_fails(mc_zip_writer_add_buffer(w, "a", 12, "a", 1), MC_EINVAL, "method 12");
 	assert_int_equal(mc_zip_writer_add_buffer(w, "a", 0, "a", 1), 0);
-	assert_fails(mc_zip_writer_add_buffer(w, "a", 8, "b", 1), MC_EINVAL, "duplicate entry name 'a'");
+	tu_assert_fails(mc_zip_writer_add_buffer(w, "a", 8, "b", 1), MC_EINVAL, "duplicate entry name 'a'");
 	for (int i = 0; i < 200; i++) { /* grows the name set */
 		char name[16];
 		snprintf(name, sizeof(name), "n%d", i);
 		assert_int_equal(mc_zip_writer_add_buffer(w, name, 0, "", 0), 0);
 	}
-	assert_fails(mc_zip_writer_add_buffer(w, "n150", 0, "", 0), MC_EINVAL, "duplicate");
-	assert_fails(mc_zip_writer_add(w, "short", 0, 10, short_source, NULL), MC_EINVAL,
-	             "gave 3 bytes but 10 were declared");
+	tu_assert_fails(mc_zip_writer_add_buffer(w, "n150", 0, "", 0), MC_EINVAL, "duplicate");
+	tu_assert_fails(mc_zip_writer_add(w, "short", 0, 10, short_source, NULL), MC_EINVAL,
+	                "gave 3 bytes but 10 were declared");
 	/* a failed writer stays failed */
-	assert_fails(mc_zip_writer_finish(w), MC_EINVAL, "already failed");
+	tu_assert_fails(mc_zip_writer_finish(w), MC_EINVAL, "already failed");
 	mc_zip_writer_free(w);
 	mc_zip_writer_free(NULL);
 	fclose(fp);
 
 	assert_int_equal(pipe(pipefd), 0);
 	fp = fdopen(pipefd[1], "wb");
-	assert_fails(mc_zip_writer_open(&w, fp, "pipe"), MC_EIO, "must be seekable");
+	tu_assert_fails(mc_zip_writer_open(&w, fp, "pipe"), MC_EIO, "must be seekable");
 	assert_null(w);
 	fclose(fp);
 	close(pipefd[0]);
@@ -926,142 +908,29 @@ static void test_writer_refuses(void **state)
 
 /* ---- testdata/bad/zip ----------------------------------------------------------- */
 
-static uint8_t *read_file(const char *path, size_t *len)
+/* A file of the archive directories: read into memory, opened and read_all. */
+static int check_zip(const char *path, const char *name, const char *format)
 {
-	FILE *fp = fopen(path, "rb");
-	uint8_t *p;
+	size_t len;
+	uint8_t *data = tu_read_file(path, &len);
+	int rc = open_read_all(data, len, name);
 
-	if (!fp)
-		fail_msg("cannot open %s", path);
-	p = slurp(fp, len);
-	fclose(fp);
-	return p;
-}
-
-static int code_of(const char *name)
-{
-	if (strcmp(name, "corrupt") == 0) return MC_ECORRUPT;
-	if (strcmp(name, "unsafe") == 0) return MC_EUNSAFE;
-	if (strcmp(name, "unsupported") == 0) return MC_EUNSUPPORTED;
-	if (strcmp(name, "limit") == 0) return MC_ELIMIT;
-	fail_msg("unknown code '%s' in README", name);
-	return 0;
-}
-
-/* Copy the text between the first pair of backticks, or the trimmed text. */
-static void cell(char *out, size_t size, const char *s, size_t n)
-{
-	const char *a = memchr(s, '`', n), *b = a ? memchr(a + 1, '`', n - (size_t)(a + 1 - s)) : NULL;
-	if (a && b) {
-		s = a + 1;
-		n = (size_t)(b - s);
-	} else {
-		while (n && (*s == ' ')) s++, n--;
-		while (n && (s[n - 1] == ' ')) n--;
-	}
-	/* "\|" stands for "|" inside a table cell */
-	size_t k = 0;
-	for (size_t i = 0; i < n && k + 1 < size; i++) {
-		if (s[i] == '\\' && i + 1 < n && s[i + 1] == '|')
-			i++;
-		out[k++] = s[i];
-	}
-	out[k] = '\0';
-}
-
-/* Every row of DIR/README.md names a file that `check` refuses with the
- * row's code and message fragment; every file in DIR has a row. */
-static void check_bad_dir(const char *dir, int (*check)(const uint8_t *, size_t, const char *))
-{
-	char path[1024], line[2048];
-	size_t rows = 0, files = 0;
-	FILE *readme;
-	DIR *d;
-	struct dirent *de;
-
-	snprintf(path, sizeof(path), "%s/%s/README.md", MC_SOURCE_DIR, dir);
-	readme = fopen(path, "r");
-	assert_non_null(readme);
-	while (fgets(line, sizeof(line), readme)) {
-		const char *col[6];
-		size_t ncol = 0;
-		char file[256], code[64], frag[512];
-		uint8_t *data;
-		size_t len;
-		int rc;
-		if (strncmp(line, "| `", 3) != 0)
-			continue;
-		for (char *p = line; *p && ncol < 6; p++)
-			if (*p == '|' && (p == line || p[-1] != '\\'))
-				col[ncol++] = p;
-		assert_int_equal(ncol, 5);
-		cell(file, sizeof(file), col[0] + 1, (size_t)(col[1] - col[0] - 1));
-		cell(code, sizeof(code), col[2] + 1, (size_t)(col[3] - col[2] - 1));
-		cell(frag, sizeof(frag), col[3] + 1, (size_t)(col[4] - col[3] - 1));
-		snprintf(path, sizeof(path), "%s/%s/%s", MC_SOURCE_DIR, dir, file);
-		data = read_file(path, &len);
-		mc_error_clear();
-		rc = check(data, len, file);
-		if (rc != code_of(code) || !strstr(mc_error_last()->msg, frag))
-			fail_msg("%s: expected %s '%s', got %d '%s'", file, code, frag, rc,
-			         mc_error_last()->msg);
-		free(data);
-		rows++;
-	}
-	fclose(readme);
-	snprintf(path, sizeof(path), "%s/%s", MC_SOURCE_DIR, dir);
-	d = opendir(path);
-	assert_non_null(d);
-	while ((de = readdir(d)))
-		if (de->d_name[0] != '.' && strcmp(de->d_name, "README.md") != 0)
-			files++;
-	closedir(d);
-	assert_int_equal(rows, files);
-	assert_true(rows >= 12);
-}
-
-static int check_zip(const uint8_t *data, size_t len, const char *name)
-{
-	mc_zip *z = NULL;
-	int rc = mc_zip_open(&z, data, len, name);
-	if (!rc)
-		rc = read_all(z);
-	mc_zip_free(z);
+	(void)format;
+	free(data);
 	return rc;
 }
 
 static void test_bad_files(void **state)
 {
 	(void)state;
-	check_bad_dir("testdata/bad/zip", check_zip);
+	tu_check_bad_dir("testdata/bad/zip", NULL, 12, check_zip, NULL);
 }
 
 /* The fuzz seeds are valid archives. */
 static void test_corpus(void **state)
 {
-	char path[1024];
-	DIR *d;
-	struct dirent *de;
-	size_t n = 0;
-
 	(void)state;
-	snprintf(path, sizeof(path), "%s/tests/fuzz/corpus/zip", MC_SOURCE_DIR);
-	d = opendir(path);
-	assert_non_null(d);
-	while ((de = readdir(d))) {
-		uint8_t *data;
-		size_t len;
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/tests/fuzz/corpus/zip/%s", MC_SOURCE_DIR, de->d_name);
-		data = read_file(path, &len);
-		if (check_zip(data, len, de->d_name) != 0)
-			fail_msg("%s: %s", de->d_name, mc_error_last()->msg);
-		free(data);
-		n++;
-	}
-	closedir(d);
-	assert_true(n >= 5);
+	tu_check_corpus("tests/fuzz/corpus/zip", 5, check_zip, NULL);
 }
 
 int main(void)
