@@ -35,7 +35,8 @@ typedef struct mc_pickle_tensor {
 	mc_shape shape;               /* dims >= 0 */
 	int64_t strides[MC_MAX_DIMS]; /* in elements, >= 0 */
 	bool requires_grad;
-	bool parameter;               /* wrapped by _rebuild_parameter */
+	bool parameter;               /* wrapped by _rebuild_parameter: only
+	                                 ever true in the parameter hook */
 } mc_pickle_tensor;
 
 /* A numpy array rebuilt inside the pickle (numpy.core.multiarray._reconstruct
@@ -45,9 +46,11 @@ typedef struct mc_pickle_array {
 	mc_shape shape;
 	bool fortran;        /* column-major data */
 	bool swap;           /* big-endian data */
-	const uint8_t *data; /* borrowed from the pickle's bytes */
+	const uint8_t *data; /* borrowed: the bytes value in env->arena */
 	size_t len;          /* exactly the array's byte size */
-	uint64_t offset;     /* file offset of data */
+	uint64_t offset;     /* file offset of data when the pickle holds it
+	                        verbatim (BINBYTES...), else of the opcode that
+	                        built it (_codecs.encode of a str) */
 } mc_pickle_array;
 
 typedef struct mc_pickle_env {
@@ -64,7 +67,38 @@ typedef struct mc_pickle_env {
 	int (*tensor)(void *ctx, const mc_pickle_tensor *t, uint64_t offset, mc_value **out);
 	/* A rebuilt numpy array.  NULL: numpy arrays are refused. */
 	int (*array)(void *ctx, const mc_pickle_array *a, uint64_t offset, mc_value **out);
+	/* Optional: `tensor`, a value the tensor hook returned, was wrapped by
+	 * torch._utils._rebuild_parameter(_with_state) or rebuilt as a
+	 * Parameter by _rebuild_from_type_v2.  The tensor hook runs first
+	 * (the pickle rebuilds the tensor before the wrapper), so it sees
+	 * t->parameter false; here t->parameter is true and t->requires_grad
+	 * is the parameter's.  The value stays what the tensor hook returned.
+	 * NULL: nothing to do. */
+	int (*parameter)(void *ctx, const mc_pickle_tensor *t, mc_value *tensor, uint64_t offset);
 } mc_pickle_env;
+
+/* What the loader builds (all in env->arena; a memo reference shares the
+ * same mc_value, and a pickle can build cycles, so walk the tree bounded):
+ *   None, bool, int (MC_VALUE_BIGINT, a decimal string, past int64), float,
+ *   str (UTF-8; Python 2 strings that are not UTF-8 become bytes), bytes
+ *   (bytearray too), list, tuple (torch.Size too), dict (OrderedDict too;
+ *   insertion order, a repeated key keeps its first place and takes the
+ *   last value), set (frozenset too);
+ *   whatever the hooks return for persistent ids, tensors and arrays
+ *   (a parameter stays the tensor hook's value);
+ *   MC_VALUE_OBJECT for the data-only objects of the allowlist:
+ *     type "torch.FloatStorage" ... "torch.UntypedStorage" (also for
+ *       torch.storage.UntypedStorage), tag the mc_dtype (MC_UINT8 for
+ *       untyped, MC_DTYPE_INVALID for the quantized QInt8Storage, ...);
+ *     type "torch.dtype", tag the mc_dtype, args ("float32",) by contract
+ *       name;
+ *     type "torch.device", args ("cpu",) or ("cuda", 0);
+ *     type "numpy.dtype", tag the mc_dtype, args ("<f4",) with its byte
+ *       order;
+ *     type "numpy.ndarray": a numpy._reconstruct that no BUILD completed;
+ *     a global used as a value (the class collections.OrderedDict itself):
+ *       type its qualified name, ptr the reader's own, args NULL.
+ * numpy scalars become int, float, bool or a (real, imag) tuple of floats. */
 
 /* Load one pickle from data[0..len): run it to its STOP and return the
  * top value in *out (allocated in env->arena).  *end gets the offset just

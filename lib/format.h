@@ -54,6 +54,7 @@ extern const mc_format mc_format_npy;
 extern const mc_format mc_format_npz;
 extern const mc_format mc_format_pytorch;
 extern const mc_format mc_format_pytorch_legacy;
+extern const mc_format mc_format_onnx;
 extern const mc_format mc_format_pickle;
 
 /* The format called `name`, or NULL. */

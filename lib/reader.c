@@ -19,6 +19,7 @@ static const mc_format *const registry[] = {
 	&mc_format_npz,
 	&mc_format_pytorch,        /* a zip whose entries sit under one prefix with data.pkl */
 	&mc_format_pytorch_legacy, /* the magic-number pickle, then the object pickle */
+	&mc_format_onnx,           /* a protobuf ModelProto: ir_version (tag 0x08) first */
 	&mc_format_pickle,         /* any other pickle (protocol 2 and up) */
 };
 #define NFORMATS (sizeof(registry) / sizeof(registry[0]))
@@ -92,9 +93,9 @@ static int unknown_format(const mc_map *m)
 	else
 		mc_fail(MC_EUNSUPPORTED, m->path, NULL, -1,
 		        "unrecognised file format (first bytes: %s)", hex);
-	return mc_err_hint("modelctl reads safetensors, npy, npz, PyTorch (zip and legacy) and "
-	                   "pickle files; the format is detected from the content, not the "
-	                   "extension");
+	return mc_err_hint("modelctl reads safetensors, npy, npz, PyTorch (zip and legacy), "
+	                   "pickle and ONNX files; the format is detected from the content, "
+	                   "not the extension");
 }
 
 /* Takes ownership of `map` whatever happens. */

@@ -118,7 +118,7 @@ printf '%-6s %12s %9s %10ss %12ss %6sx %10ss\n' small "$small_size" "$small_hdr"
 echo
 echo "times: best of 3, wall clock, page cache warm"
 
-verdict() { if awk -v c="$1" 'BEGIN { exit !(c) }'; then echo "met"; else echo "MISSED"; fi; }
+verdict() { if awk "BEGIN { exit !($1) }"; then echo "met"; else echo "MISSED"; fi; }
 r_hash=$(ratio "$hash_big" "$sha_big")
 r_flat=$(ratio "$dump_big" "$dump_small")
 echo "dump --hash / sha256sum on the big file:  ${r_hash}x   (target <= 1.3x: $(verdict "$r_hash <= 1.3"))"

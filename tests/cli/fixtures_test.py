@@ -7,7 +7,9 @@ Usage: python3 tests/cli/fixtures_test.py MODELCTL TESTDATA_DIR
 For every TESTDATA_DIR/expected/<path with / as __>.json this runs
 `MODELCTL dump --format json --hash TESTDATA_DIR/<path>` and checks that it
 exits 0 and that the format, the tensors (name, dtype, shape, nbytes,
-sha256, in order) and the metadata equal the recorded values. It prints one
+sha256, in order) and the metadata equal the recorded values, and so do the
+values (the non-tensor tree, tensors as {"tensor": NAME}) when the expected
+file records them: dict keys in order, true/false never equal to 1/0. It prints one
 line for each fixture and a closing line such as "12 passed, 0 failed". It exits
 1 if any fixture fails, or if no expected files were found. It uses the
 standard library only.
@@ -30,6 +32,22 @@ def fixture_path(testdata, expected_name):
 def brief(value, limit=300):
     text = json.dumps(value, ensure_ascii=False)
     return text if len(text) <= limit else text[:limit] + "..."
+
+
+def same_json(a, b):
+    """JSON equality that keeps dict order and tells booleans from numbers
+    (1 and 1.0 are equal: a float with no fraction is written as an int)."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return a == b
+    if isinstance(a, dict):
+        return (isinstance(b, dict) and list(a) == list(b) and
+                all(same_json(a[k], b[k]) for k in a))
+    if isinstance(a, list):
+        return (isinstance(b, list) and len(a) == len(b) and
+                all(same_json(x, y) for x, y in zip(a, b)))
+    return type(a) is type(b) and a == b
 
 
 def compare(expected, got):
@@ -75,6 +93,9 @@ def compare(expected, got):
         meta = {}
     if meta != expected["metadata"]:
         problems.append("metadata %s, expected %s" % (brief(meta), brief(expected["metadata"])))
+    if "values" in expected and not same_json(expected["values"], got.get("values")):
+        problems.append("values %s, expected %s" % (brief(got.get("values"), 600),
+                                                     brief(expected["values"], 600)))
     return problems
 
 

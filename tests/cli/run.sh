@@ -99,7 +99,8 @@ for f in "$root"/testdata/bad/*/*; do
 		# the README beside the file gives the reason's message fragment (the
 		# last `quoted` cell of the file's row; the unit tests check each one
 		# against its own format's reader).  Through dump the format is sniffed,
-		# so a file mangled before its magic may instead be an unknown format.
+		# so a file mangled before its magic may instead be an unknown format,
+		# or (a pickle glued in front) be refused as the pickle it starts with.
 		readme=$(dirname "$f")/README.md
 		base=$(basename "$f")
 		row=$(grep -F -- "| \`$base\` |" "$readme" 2>/dev/null | head -n 1)
@@ -108,8 +109,11 @@ for f in "$root"/testdata/bad/*/*; do
 			continue
 		fi
 		frag=$(printf '%s\n' "$row" | sed -e 's/.*`\([^`]*\)`[^`]*$/\1/' -e 's/\\|/|/g')
-		if ! head -n 1 "$tmp/err" | grep -qF -- "$frag" &&
-		   ! grep -qE "unrecognised file format|: empty file" "$tmp/err"; then
+		# look for it after the path: many file names contain their own fragment
+		msg=$(head -n 1 "$tmp/err")
+		msg=${msg#"modelctl: $rel"}
+		if ! printf '%s\n' "$msg" | grep -qF -- "$frag" &&
+		   ! grep -qE "unrecognised file format|: empty file|global '[^']*' is not allowed" "$tmp/err"; then
 			bad "bad/$rel" "message lacks '$frag': $(head -n 1 "$tmp/err")"
 			continue
 		fi

@@ -83,7 +83,7 @@ static void fail_each_allocation(const char *path)
 static void test_fixtures(void **state)
 {
 	static const char *dirs[] = {"testdata/safetensors", "testdata/npy", "testdata/npz",
-	                             "testdata/sample"};
+	                             "testdata/sample", "testdata/onnx", "testdata/pytorch"};
 	int files = 0;
 	(void)state;
 	for (size_t d = 0; d < sizeof(dirs) / sizeof(dirs[0]); d++) {
@@ -94,7 +94,9 @@ static void test_fixtures(void **state)
 			char path[1024];
 			size_t n = strlen(e->d_name);
 			if (e->d_name[0] == '.' || (n > 5 && !strcmp(e->d_name + n - 5, ".json")) ||
-			    (n > 3 && !strcmp(e->d_name + n - 3, ".md")))
+			    (n > 3 && !strcmp(e->d_name + n - 3, ".md")) ||
+			    (n > 3 && !strcmp(e->d_name + n - 3, ".py")) ||
+			    (n > 4 && !strcmp(e->d_name + n - 4, ".bin")))
 				continue;
 			snprintf(path, sizeof(path), "%s/%s", dirs[d], e->d_name);
 			fail_each_allocation(path);

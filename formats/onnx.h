@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ONNX models as the commands that dump, export, run and verify them see
+ * them: the unpacked ModelProto (protobuf-c structs generated at build time
+ * from the system's onnx.proto), and helpers for what those structs leave
+ * awkward: tensor data (which the structs do not hold: see onnx.c), element
+ * types, attributes, value types with symbolic dims, opsets, initializers
+ * by name.  Everything returned is borrowed from the model, which lives as
+ * long as the reader it came from.
+ */
+#ifndef MC_ONNX_H
+#define MC_ONNX_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "format.h"
+#include "onnx.pb-c.h"
+
+/* TensorProto.DataType values newer than the onnx.proto modelctl builds
+ * against may be (ONNX 1.14 and later name them; the field is an int32, so
+ * files carry them whatever the proto says). */
+enum {
+	MC_ONNX_FLOAT8E4M3FN = 17,
+	MC_ONNX_FLOAT8E4M3FNUZ = 18,
+	MC_ONNX_FLOAT8E5M2 = 19,
+	MC_ONNX_FLOAT8E5M2FNUZ = 20,
+	MC_ONNX_UINT4 = 21,
+	MC_ONNX_INT4 = 22,
+	MC_ONNX_FLOAT4E2M1 = 23
+};
+
+typedef struct mc_onnx_model mc_onnx_model;
+
+/* The model behind a reader opened as "onnx", or NULL for another format. */
+const mc_onnx_model *mc_onnx_model_of(const mc_reader *r);
+
+/* The unpacked model.  Every TensorProto in it (initializers, attribute
+ * values, sparse tensors' parts) has its data fields left out: raw_data
+ * holds a marker and the typed fields are empty.  Read data with
+ * mc_onnx_tensor_read, never from the struct. */
+const Onnx__ModelProto *mc_onnx_proto(const mc_onnx_model *m);
+/* The main graph (open refuses a model without one).  Never NULL. */
+const Onnx__GraphProto *mc_onnx_graph(const mc_onnx_model *m);
+/* The version of `domain` the model imports ("" and "ai.onnx" are the
+ * default domain), or -1 when it imports none. */
+int64_t mc_onnx_opset(const mc_onnx_model *m, const char *domain);
+/* The value of metadata_props' `key`, or NULL. */
+const char *mc_onnx_metadata(const mc_onnx_model *m, const char *key);
+
+/* ---- tensors ------------------------------------------------------------ */
+
+/* Index of the main graph's initializer called `name`, or -1.  The index
+ * is the reader's tensor index (mc_reader_tensor, mc_reader_read) and the
+ * index in mc_onnx_graph(m)->initializer. */
+int64_t mc_onnx_initializer_find(const mc_onnx_model *m, const char *name);
+/* Name, dtype, shape and byte size of any TensorProto of the model (an
+ * initializer, a Constant's value, a subgraph's initializer).  MC_EUNSUPPORTED
+ * for element types modelctl has no dtype for (string, int4, uint4, the
+ * fnuz float8 types), MC_ECORRUPT or MC_ELIMIT for a bad type or shape. */
+int mc_onnx_tensor_info(mc_tensor_info *out, const mc_onnx_model *m, const Onnx__TensorProto *t);
+/* The data of any TensorProto of the model, checked against its shape:
+ * raw_data as a view into the mapping, typed fields (float_data,
+ * int32_data, ...) decoded into memory the view owns, external data as a
+ * view into a mapping of the external file.  Release the view before the
+ * reader is closed. */
+int mc_onnx_tensor_read(const mc_onnx_model *m, const Onnx__TensorProto *t, mc_view *out);
+
+/* ---- element types -------------------------------------------------------- */
+
+/* The dtype of an ONNX element type, or MC_DTYPE_INVALID (string, int4,
+ * uint4, fnuz float8, float4, unknown numbers). */
+mc_dtype mc_onnx_dtype(int32_t elem_type);
+/* The ONNX element type of a dtype, or 0 (UNDEFINED). */
+int32_t mc_onnx_elem_type(mc_dtype dt);
+/* A name for an ONNX element type: the contract's dtype name where there
+ * is one ("float32"), else ONNX's own in lower case ("string", "int4",
+ * "float8e4m3fnuz"); NULL for numbers ONNX does not define. */
+const char *mc_onnx_type_name(int32_t elem_type);
+
+/* ---- values: graph inputs, outputs and value_info ------------------------- */
+
+/* The ValueInfoProto called `name` among g's inputs, outputs and
+ * value_info (in that order), or NULL. */
+const Onnx__ValueInfoProto *mc_onnx_value_info(const Onnx__GraphProto *g, const char *name);
+/* True when `name` is one of the main graph's initializers (models before
+ * IR 4 list every initializer among the graph inputs too). */
+bool mc_onnx_is_initializer(const mc_onnx_model *m, const char *name);
+
+/* A tensor type (TypeProto.tensor_type). */
+typedef struct mc_onnx_tensor_type {
+	int32_t elem_type;                   /* TensorProto.DataType, 0 when not given */
+	mc_dtype dtype;                      /* or MC_DTYPE_INVALID */
+	int rank;                            /* -1 when no shape is given (any rank) */
+	const Onnx__TensorShapeProto *shape; /* NULL when rank is -1 */
+} mc_onnx_tensor_type;
+
+/* One dim of a tensor type: a fixed size (value >= 0, param NULL), a
+ * symbol ("batch": value -1), or unknown (value -1, param NULL). */
+typedef struct mc_onnx_dim {
+	int64_t value;
+	const char *param;
+} mc_onnx_dim;
+
+/* The tensor type of `tp` (or of a sparse tensor type); MC_EUNSUPPORTED for
+ * sequences, maps, optionals and a missing type. */
+int mc_onnx_tensor_type_of(mc_onnx_tensor_type *out, const Onnx__TypeProto *tp);
+/* Dim i (< rank) of a tensor type. */
+mc_onnx_dim mc_onnx_type_dim(const mc_onnx_tensor_type *t, int i);
+/* "tensor(float32)", "seq(tensor(int64))", "map(string,tensor(float32))",
+ * "optional(...)", "sparse_tensor(float32)" into buf; returns buf. */
+const char *mc_onnx_type_format(char *buf, size_t size, const Onnx__TypeProto *tp);
+
+/* ---- nodes and attributes -------------------------------------------------- */
+
+/* The attribute of `n` called `name`, or NULL. */
+const Onnx__AttributeProto *mc_onnx_attr(const Onnx__NodeProto *n, const char *name);
+/* An attribute's type: its type field, or for files of IR version 1, which
+ * have none, the kind of value it holds. */
+Onnx__AttributeProto__AttributeType mc_onnx_attr_type(const Onnx__AttributeProto *a);
+/* "float", "int", "string", "tensor", "graph", "floats", ... */
+const char *mc_onnx_attr_type_name(Onnx__AttributeProto__AttributeType type);
+
+#endif

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Fuzz target for the ONNX reader: open any bytes as ONNX and, when they
+ * are accepted, read and hash every initializer, then walk the graph as the
+ * commands will (every node's attributes, subgraph bodies, value types) and
+ * read every other tensor the model holds.  Those may be refused (a
+ * Constant's tensor is only checked when read), but never with MC_ENOMEM:
+ * sizes are checked against the bytes present.  Seeds live in
+ * tests/fuzz/corpus/onnx/ (written by testdata/onnx/make_fixtures.py).
+ */
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "fuzzutil.h"
+#include "onnx.h"
+#include "banned.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void read_tensor(const mc_onnx_model *m, const Onnx__TensorProto *t)
+{
+	mc_view v;
+	uint8_t md[32];
+	int rc;
+
+	if (!t)
+		return;
+	rc = mc_onnx_tensor_read(m, t, &v);
+	if (rc == MC_ENOMEM)
+		abort();
+	if (rc == 0 && mc_view_sha256(md, &v) != 0)
+		abort();
+	mc_view_release(&v);
+}
+
+static void walk_type(const Onnx__TypeProto *tp)
+{
+	mc_onnx_tensor_type tt;
+	char buf[256];
+
+	(void)mc_onnx_type_format(buf, sizeof(buf), tp);
+	if (mc_onnx_tensor_type_of(&tt, tp) == 0)
+		for (int i = 0; i < tt.rank; i++)
+			(void)mc_onnx_type_dim(&tt, i);
+}
+
+static void walk_graph(const mc_onnx_model *m, const Onnx__GraphProto *g)
+{
+	if (!g)
+		return;
+	for (size_t i = 0; i < g->n_input; i++)
+		walk_type(g->input[i]->type);
+	for (size_t i = 0; i < g->n_output; i++)
+		walk_type(g->output[i]->type);
+	for (size_t i = 0; i < g->n_value_info; i++)
+		walk_type(g->value_info[i]->type);
+	for (size_t i = 0; i < g->n_initializer; i++)
+		read_tensor(m, g->initializer[i]);
+	for (size_t i = 0; i < g->n_node; i++) {
+		const Onnx__NodeProto *n = g->node[i];
+		for (size_t j = 0; j < n->n_attribute; j++) {
+			const Onnx__AttributeProto *a = n->attribute[j];
+			(void)mc_onnx_attr_type_name(mc_onnx_attr_type(a));
+			read_tensor(m, a->t);
+			walk_graph(m, a->g);
+			if (a->sparse_tensor) {
+				read_tensor(m, a->sparse_tensor->values);
+				read_tensor(m, a->sparse_tensor->indices);
+			}
+			walk_type(a->tp);
+			for (size_t k = 0; k < a->n_tensors; k++)
+				read_tensor(m, a->tensors[k]);
+			for (size_t k = 0; k < a->n_graphs; k++)
+				walk_graph(m, a->graphs[k]);
+		}
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	mc_reader *r = NULL;
+
+	fuzz_reader(data, size, "fuzz.onnx", "onnx", false);
+	if (mc_reader_open_memory(&r, data, size, "fuzz.onnx", "onnx") == 0) {
+		const mc_onnx_model *m = mc_onnx_model_of(r);
+		walk_graph(m, mc_onnx_graph(m));
+		(void)mc_onnx_opset(m, "");
+		(void)mc_onnx_metadata(m, "author");
+		for (size_t i = 0; i < mc_reader_count(r); i++)
+			if (mc_onnx_initializer_find(m, mc_reader_tensor(r, i)->name) < 0)
+				abort();
+	}
+	mc_reader_close(r);
+	return 0;
+}
