@@ -146,6 +146,25 @@ static cJSON *json_bytes(const char *p, size_t n)
 	return o;
 }
 
+/* The shortest text that reads back as the same double, as Python's repr
+ * prints floats: 0.9, not 0.90000000000000002. */
+static void format_double(char *buf, size_t size, double f)
+{
+	for (int prec = 1; prec <= 17; prec++) {
+		snprintf(buf, size, "%.*g", prec, f);
+		if (strtod(buf, NULL) == f)
+			break;
+	}
+	if (!strpbrk(buf, ".eEni")) {
+		size_t n = strlen(buf);
+		if (n + 2 < size) {
+			buf[n] = '.';
+			buf[n + 1] = '0';
+			buf[n + 2] = '\0';
+		}
+	}
+}
+
 static void key_string(char *buf, size_t size, const mc_value *k)
 {
 	switch (k->kind) {
@@ -154,7 +173,7 @@ static void key_string(char *buf, size_t size, const mc_value *k)
 	case MC_VALUE_INT: snprintf(buf, size, "%" PRId64, k->u.i); break;
 	case MC_VALUE_BOOL: snprintf(buf, size, "%s", k->u.b ? "True" : "False"); break;
 	case MC_VALUE_NONE: snprintf(buf, size, "None"); break;
-	case MC_VALUE_FLOAT: snprintf(buf, size, "%.17g", k->u.f); break;
+	case MC_VALUE_FLOAT: format_double(buf, size, k->u.f); break;
 	default: snprintf(buf, size, "<%s key>", k->kind == MC_VALUE_TUPLE ? "tuple" : "object"); break;
 	}
 }
@@ -256,7 +275,12 @@ static void print_scalar(const mc_reader *r, const mc_value *v)
 	case MC_VALUE_BOOL: fputs(v->u.b ? "True" : "False", stdout); break;
 	case MC_VALUE_INT: printf("%" PRId64, v->u.i); break;
 	case MC_VALUE_BIGINT: fputs(v->u.s.p, stdout); break;
-	case MC_VALUE_FLOAT: printf("%.17g", v->u.f); break;
+	case MC_VALUE_FLOAT: {
+		char num[64];
+		format_double(num, sizeof(num), v->u.f);
+		fputs(num, stdout);
+		break;
+	}
 	case MC_VALUE_STR: printf("'%s'", v->u.s.p); break;
 	case MC_VALUE_BYTES: printf("<%zu bytes>", v->u.s.n); break;
 	case MC_VALUE_TENSOR:
@@ -298,6 +322,22 @@ static int is_flat(const mc_value *v)
 	return 1;
 }
 
+/* Whether a subtree holds anything but tensors: the text view leaves
+ * tensor-only branches out of the values tree, since the table lists them. */
+static int has_plain(const mc_value *v, int depth)
+{
+	if (v->kind == MC_VALUE_TENSOR)
+		return 0;
+	if (!is_container(v) || !mc_value_len(v) || depth > 200)
+		return 1;
+	for (size_t i = 0; i < mc_value_len(v); i++) {
+		const mc_value *item = v->kind == MC_VALUE_DICT ? mc_value_dict_val(v, i) : mc_value_at(v, i);
+		if (has_plain(item, depth + 1))
+			return 1;
+	}
+	return 0;
+}
+
 static void print_tree(const mc_reader *r, const mc_value *v, int indent, int depth)
 {
 	if (depth > 200) {
@@ -308,6 +348,8 @@ static void print_tree(const mc_reader *r, const mc_value *v, int indent, int de
 		for (size_t i = 0; i < mc_value_len(v); i++) {
 			const mc_value *val = mc_value_dict_val(v, i);
 			char key[256];
+			if (!has_plain(val, depth + 1))
+				continue;
 			key_string(key, sizeof(key), mc_value_dict_key(v, i));
 			printf("%*s%s:", indent, "", key);
 			if (is_container(val) && !(val->kind != MC_VALUE_DICT && is_flat(val))) {
@@ -337,11 +379,14 @@ static void print_tree(const mc_reader *r, const mc_value *v, int indent, int de
 	if (is_container(v)) {
 		for (size_t i = 0; i < mc_value_len(v); i++) {
 			const mc_value *item = mc_value_at(v, i);
-			printf("%*s- ", indent, "");
+			if (!has_plain(item, depth + 1))
+				continue;
+			printf("%*s-", indent, "");
 			if (is_container(item) && !is_flat(item)) {
 				fputc('\n', stdout);
 				print_tree(r, item, indent + 2, depth + 1);
 			} else {
+				fputc(' ', stdout);
 				print_tree(r, item, 0, depth + 1);
 			}
 		}
@@ -397,7 +442,7 @@ static int print_text(const dump_ctx *d, const char *file)
 		printf("\nmetadata:\n");
 		print_tree(d->r, d->metadata, 2, 0);
 	}
-	if (d->values && mc_value_len(d->values)) {
+	if (d->values && mc_value_len(d->values) && has_plain(d->values, 0)) {
 		printf("\nvalues:\n");
 		print_tree(d->r, d->values, 2, 0);
 	}

@@ -35,6 +35,7 @@
 #include "error.h"
 #include "format.h"
 #include "npy.h"
+#include "pickle.h"
 #include "banned.h"
 
 static const uint8_t npy_magic[6] = {0x93, 'N', 'U', 'M', 'P', 'Y'};
@@ -642,6 +643,58 @@ static void npy_close(mc_reader *r)
 	r->impl = NULL;
 }
 
+int mc_npy_scan_object(const uint8_t *p, size_t len, uint64_t origin, const char *path,
+                       const char *entry, mc_scan_report *rep)
+{
+	mc_npy_header h;
+	mc_pickle_global *globals = NULL;
+	mc_pickle_env env = {0};
+	mc_arena *arena = NULL;
+	size_t count = 0, end = 0, hlen, data;
+	mc_cur c;
+	int rc;
+
+	mc_cur_init(&c, p, len, origin, path, entry);
+	if (mc_npy_parse_header(&h, &c) != MC_EUNSAFE || len < 10)
+		return 0; /* not an object array: open reports anything else */
+	/* the header was read far enough to see the object dtype, so its
+	 * length field is there: data starts right after the header */
+	if (p[6] == 1) {
+		hlen = mc_load_u16le(p + 8);
+		data = 10 + hlen;
+	} else {
+		if (len < 12)
+			return 0;
+		hlen = mc_load_u32le(p + 8);
+		data = 12 + hlen;
+	}
+	if (data > len)
+		return 0;
+	if ((rc = mc_scan_add(rep, "unsafe", true, entry, (int64_t)(origin + data),
+	                      "object array: loading it runs the pickle below")) != 0)
+		return rc;
+	if ((rc = mc_arena_new(&arena, MC_VALUE_BYTES_FLOOR + 64 * (len - data))) != 0)
+		return rc;
+	env.path = path;
+	env.entry = entry;
+	env.origin = origin + data;
+	env.arena = arena;
+	/* list what the pickle inside would import; open refuses the array */
+	if (mc_pickle_scan(&globals, &count, &end, p + data, len - data, &env) == 0) {
+		for (size_t i = 0; i < count && !rc; i++)
+			rc = mc_scan_add(rep, "global", !globals[i].allowed, entry,
+			                 (int64_t)globals[i].offset, "%s.%s: %s", globals[i].module,
+			                 globals[i].name, globals[i].allowed ? "allowed" : "not allowed");
+	}
+	mc_arena_free(arena);
+	return rc == MC_ENOMEM ? rc : 0;
+}
+
+static int npy_scan(const mc_map *map, mc_scan_report *rep)
+{
+	return mc_npy_scan_object(map->data, map->len, 0, map->path, NULL, rep);
+}
+
 const mc_format mc_format_npy = {
 	.name = "npy",
 	.sniff = npy_sniff,
@@ -649,4 +702,5 @@ const mc_format mc_format_npy = {
 	.read = npy_read,
 	.close = npy_close,
 	.write = NULL,
+	.scan = npy_scan,
 };

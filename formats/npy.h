@@ -47,4 +47,11 @@ const char *mc_npy_descr(mc_dtype dt);
  * npy cannot hold. */
 int mc_npy_format_header(uint8_t **out, size_t *out_len, mc_dtype dt, const mc_shape *shape);
 
+/* For scan: when the npy data at p (a file, or an npz member: `entry`) is
+ * an object array, list the globals its pickle would import as findings.
+ * Returns 0 (also for anything that is not an object array), or
+ * MC_ENOMEM. */
+int mc_npy_scan_object(const uint8_t *p, size_t len, uint64_t origin, const char *path,
+                       const char *entry, mc_scan_report *rep);
+
 #endif

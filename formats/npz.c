@@ -286,6 +286,10 @@ static int npz_scan(const mc_map *map, mc_scan_report *rep)
 
 	for (size_t i = 0; !rc && i < mc_zip_count(zip); i++) {
 		const mc_zip_entry *e = mc_zip_entry_at(zip, i);
+		if (e->method == MC_ZIP_STORED &&
+		    (rc = mc_npy_scan_object(e->data, (size_t)e->size, e->data_offset, map->path,
+		                             e->name, rep)) != 0)
+			break;
 		if (mc_zip_check_crc(zip, e) != 0) {
 			const mc_error *err = mc_error_last();
 			if (err->code == MC_ENOMEM) {
