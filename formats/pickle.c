@@ -14,7 +14,9 @@
  * is allocated (pk_read_op); values live in env->arena, whose cap bounds
  * the load; the stack, the MARKs and the memo are malloc'd and capped by
  * MC_PICKLE_MAX_STACK, MC_PICKLE_MAX_DEPTH and MC_PICKLE_MAX_MEMO; the memo
- * is a hash table that grows with the entries stored.  Each stack slot
+ * is a hash table that grows with the entries stored.  Work on dict keys
+ * and set items, which allocates nothing the arena could stop, has a budget
+ * of its own (MC_PICKLE_WORK_PER_BYTE).  Each stack slot
  * carries the nesting depth of its value, so containers built from the
  * stack (TUPLE1 over TUPLE1 ..., a list appended into a list ...) stop at
  * MC_PICKLE_MAX_DEPTH levels; a container filled through a memo reference
@@ -48,7 +50,10 @@ typedef struct slot {
 
 /* str and bytes values longer than this have their content hash cached by
  * pointer, so a long key fetched from the memo many times is hashed once. */
-#define HASH_CACHE_MIN 256u
+#define HASH_CACHE_MIN 32u
+
+/* The work an insertion costs beyond the bytes it hashes and compares. */
+#define INSERT_WORK 16u
 
 typedef struct machine {
 	pk_vm vm; /* first: the handlers get &m->vm */
@@ -62,7 +67,7 @@ typedef struct machine {
 	pk_map origins;       /* value -> a: pk_origin, b: aux */
 	pk_map hashes;        /* long str/bytes value -> a: content hash */
 	pk_map keys;          /* (container, item hash) -> a: container, b: position */
-	uint64_t compare_left; /* bytes of dict keys and set items left to compare */
+	uint64_t work_left;   /* MC_PICKLE_WORK_PER_BYTE: on dict keys and set items */
 	bool framed;
 	size_t frame_end;
 } machine;
@@ -255,6 +260,17 @@ static uint64_t hash_bytes(const uint8_t *p, size_t n)
 	return h;
 }
 
+/* Charge `units` of work on keys (limits.h, MC_PICKLE_WORK_PER_BYTE). */
+static int charge(machine *m, uint64_t units)
+{
+	if (units > m->work_left)
+		return pk_fail(&m->vm, MC_ELIMIT,
+		               "dict keys and set items need more work than this pickle's size "
+		               "allows (the same items inserted over and over)");
+	m->work_left -= units;
+	return 0;
+}
+
 /* A hash of a key consistent with mc_value_key_equal (scalars by value,
  * tuples, frozensets and objects by identity); unhashable values (list,
  * dict, set) are refused as Python refuses them. */
@@ -280,12 +296,14 @@ static int key_hash(machine *m, const mc_value *k, const char *what, uint64_t *o
 	case MC_VALUE_BIGINT:
 		if (k->u.s.n < HASH_CACHE_MIN) {
 			*out = hash_bytes((const uint8_t *)k->u.s.p, k->u.s.n) ^ (uint64_t)k->kind;
-			return 0;
+			return charge(m, k->u.s.n);
 		}
 		if ((e = pk_map_find(&m->hashes, (uint64_t)(uintptr_t)k)) != NULL) {
 			*out = e->a;
 			return 0;
 		}
+		if ((rc = charge(m, k->u.s.n)))
+			return rc;
 		h = hash_bytes((const uint8_t *)k->u.s.p, k->u.s.n) ^ (uint64_t)k->kind;
 		if ((rc = pk_map_put(&m->hashes, (uint64_t)(uintptr_t)k, &e)))
 			return rc;
@@ -317,11 +335,9 @@ static int keys_equal(machine *m, const mc_value *x, const mc_value *y, bool *eq
 	    (x->kind == MC_VALUE_STR || x->kind == MC_VALUE_BYTES || x->kind == MC_VALUE_BIGINT)) {
 		/* Python never writes two equal keys into one dict: comparing
 		 * long equal-hash keys over and over is an attack on the time */
-		if (x->u.s.n > m->compare_left)
-			return pk_fail(&m->vm, MC_ELIMIT,
-			               "dict keys and set items need more comparing than this pickle's "
-			               "size allows");
-		m->compare_left -= x->u.s.n;
+		int rc = charge(m, x->u.s.n);
+		if (rc)
+			return rc;
 	}
 	*eq = mc_value_key_equal(x, y);
 	return 0;
@@ -338,7 +354,7 @@ static int keys_lookup(machine *m, const mc_value *c, const mc_value *item, size
 	int rc;
 
 	*pos = SIZE_MAX;
-	if ((rc = key_hash(m, item, what, &h)))
+	if ((rc = charge(m, INSERT_WORK)) || (rc = key_hash(m, item, what, &h)))
 		return rc;
 	key = pk_mix((uint64_t)(uintptr_t)c * 0x9e3779b97f4a7c15ull ^ h) | 1;
 	*slot_key = key;
@@ -1367,10 +1383,10 @@ int mc_pickle_load(mc_value **out, size_t *end, const uint8_t *data, size_t len,
 	m->vm.data = data;
 	m->vm.len = len;
 	mc_cur_init(&m->cur, data, len, env->origin, env->path, env->entry);
-	if (!mc_mul_u64(&budget, len, MC_PICKLE_COMPARE_PER_BYTE) ||
-	    !mc_add_u64(&budget, budget, MC_PICKLE_COMPARE_FLOOR))
+	if (!mc_mul_u64(&budget, len, MC_PICKLE_WORK_PER_BYTE) ||
+	    !mc_add_u64(&budget, budget, MC_PICKLE_WORK_FLOOR))
 		budget = UINT64_MAX;
-	m->compare_left = budget;
+	m->work_left = budget;
 	/* allocated up front: stack + start must never be arithmetic on NULL */
 	if (!(m->stack = malloc(256 * sizeof(*m->stack)))) {
 		rc = mc_nomem();

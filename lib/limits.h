@@ -94,12 +94,16 @@
 /* The text FLOAT opcode holds repr(float), at most 24 characters. */
 #define MC_PICKLE_MAX_FLOAT_TEXT 64u
 
-/* Dict keys and set items are hashed, and compared by content only when
- * their hashes match.  Python never writes two equal keys into one dict, so
- * a pickle that makes the reader compare more bytes than this per byte of
- * the pickle (plus the floor) is built to make it slow: refused. */
-#define MC_PICKLE_COMPARE_PER_BYTE 16u
-#define MC_PICKLE_COMPARE_FLOOR (16u << 20)
+/* Work on dict keys and set items (hashing, comparing equal-hash keys,
+ * inserting), counted in bytes touched plus 16 per insertion.  Python
+ * writes each key once and never two equal keys into one dict, so a pickle
+ * costs a few units per byte; one that makes the reader do more than this
+ * per byte of the pickle (plus the floor) -- set(L) of a memoised list over
+ * and over, long equal keys under different references -- is built to make
+ * it slow and is refused, where the arena cap would not stop it because
+ * the work allocates nothing. */
+#define MC_PICKLE_WORK_PER_BYTE 64u
+#define MC_PICKLE_WORK_FLOOR (64u << 20)
 
 /* ONNX models (formats/onnx.c).  A model is one protobuf message, and
  * protobuf's own parsers refuse messages of 2 GiB or more (onnx.save asks

@@ -1373,9 +1373,10 @@ static void test_container_ops(void **state)
 	pb_free(&b);
 }
 
-/* Equal long keys under different pointers make the reader compare their
- * bytes; Python never writes that, and past a budget set by the pickle's
- * size it is refused rather than left to run. */
+/* Work on keys that allocates nothing (long equal keys under different
+ * pointers, the same list turned into a set over and over) is bounded by
+ * the pickle's size: past the budget it is refused rather than left to
+ * run. */
 static void test_compare_budget(void **state)
 {
 	pb b = {0};
@@ -1397,16 +1398,42 @@ static void test_compare_budget(void **state)
 	pb_op(&b, '.');
 	want_value(&b, NULL); /* one key: the second copy replaced the first's value */
 	b.n--;
-	for (int i = 0; i < 400; i++) {
+	for (int i = 0; i < 2000; i++) {
 		pb_op(&b, 'h');
 		pb_op(&b, 1);
 		pb_op(&b, 'N');
 		pb_op(&b, 's');
 	}
 	pb_op(&b, '.');
-	expect_refused(&b, MC_ELIMIT, "need more comparing than this pickle's size allows");
+	expect_refused(&b, MC_ELIMIT, "need more work than this pickle's size allows");
 	pb_free(&b);
 	free(key);
+
+	/* set(L) of one memoised list of 10000 equal items, 500 times: no
+	 * allocation to stop it, so the work budget does */
+	pb_proto(&b, 4);
+	pb_op(&b, ']');
+	pb_op(&b, 'q');
+	pb_op(&b, 0);
+	pb_op(&b, '(');
+	for (int i = 0; i < 10000; i++) {
+		pb_op(&b, 'K');
+		pb_op(&b, 1);
+	}
+	pb_op(&b, 'e');
+	pb_op(&b, '0');
+	pb_op(&b, '(');
+	for (int i = 0; i < 500; i++) {
+		pb_global(&b, "builtins", "set");
+		pb_op(&b, 'h');
+		pb_op(&b, 0);
+		pb_op(&b, 0x85);
+		pb_op(&b, 'R');
+	}
+	pb_op(&b, 'l');
+	pb_op(&b, '.');
+	expect_refused(&b, MC_ELIMIT, "need more work than this pickle's size allows");
+	pb_free(&b);
 }
 
 /* ---- stack discipline ------------------------------------------------------------------------ */
