@@ -34,6 +34,9 @@ typedef struct mc_pickle_tensor {
 	int64_t storage_offset;       /* in elements, >= 0 */
 	mc_shape shape;               /* dims >= 0 */
 	int64_t strides[MC_MAX_DIMS]; /* in elements, >= 0 */
+	mc_dtype dtype;               /* _rebuild_tensor_v3 (torch 2.x float8, uint16/32/64
+	                                 over an untyped storage): the tensor's dtype;
+	                                 MC_DTYPE_INVALID: the storage type's */
 	bool requires_grad;
 	bool parameter;               /* wrapped by _rebuild_parameter: only
 	                                 ever true in the parameter hook */

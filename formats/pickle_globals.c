@@ -153,6 +153,7 @@ void pk_map_py2(const char **module, const char **name)
 enum {
 	FN_NONE,
 	FN_REBUILD_TENSOR_V2,
+	FN_REBUILD_TENSOR_V3,
 	FN_REBUILD_TENSOR,
 	FN_REBUILD_PARAMETER,
 	FN_REBUILD_PARAMETER_STATE,
@@ -186,6 +187,7 @@ static int h_np_frombuffer(pk_vm *, const pk_global *, mc_value *const *, size_t
 static const pk_global table[] = {
 	/* torch tensors and parameters (torch/_utils.py, torch/_tensor.py) */
 	CALLABLE("torch._utils", "_rebuild_tensor_v2", 0, FN_REBUILD_TENSOR_V2, h_rebuild_tensor),
+	CALLABLE("torch._utils", "_rebuild_tensor_v3", 0, FN_REBUILD_TENSOR_V3, h_rebuild_tensor),
 	CALLABLE("torch._utils", "_rebuild_tensor", 0, FN_REBUILD_TENSOR, h_rebuild_tensor),
 	CALLABLE("torch._utils", "_rebuild_parameter", 0, FN_REBUILD_PARAMETER,
 	         h_rebuild_parameter),
@@ -231,6 +233,14 @@ static const pk_global table[] = {
 	TORCH_DTYPE("int32", MC_INT32),
 	TORCH_DTYPE("int64", MC_INT64),
 	TORCH_DTYPE("uint8", MC_UINT8),
+	TORCH_DTYPE("uint16", MC_UINT16), /* torch 2.3 and later */
+	TORCH_DTYPE("uint32", MC_UINT32),
+	TORCH_DTYPE("uint64", MC_UINT64),
+	TORCH_DTYPE("short", MC_INT16),
+	TORCH_DTYPE("int", MC_INT32),
+	TORCH_DTYPE("long", MC_INT64),
+	TORCH_DTYPE("cfloat", MC_COMPLEX64),
+	TORCH_DTYPE("cdouble", MC_COMPLEX128),
 	TORCH_DTYPE("bool", MC_BOOL),
 	TORCH_DTYPE("complex64", MC_COMPLEX64),
 	TORCH_DTYPE("complex128", MC_COMPLEX128),
@@ -489,7 +499,9 @@ static int call_parameter_hook(pk_vm *vm, mc_value *tensor, const pk_tensor_rec 
 }
 
 /* torch._utils._rebuild_tensor_v2(storage, storage_offset, size, stride,
- * requires_grad, backward_hooks[, metadata]) and _rebuild_tensor(storage,
+ * requires_grad, backward_hooks[, metadata]), _rebuild_tensor_v3(... the same,
+ * then dtype[, metadata]) which torch 2.x writes for dtypes that have no typed
+ * storage class (float8, uint16/32/64), and _rebuild_tensor(storage,
  * storage_offset, size, stride). */
 static int h_rebuild_tensor(pk_vm *vm, const pk_global *g, mc_value *const *argv, size_t argc,
                             mc_value **out)
@@ -498,11 +510,15 @@ static int h_rebuild_tensor(pk_vm *vm, const pk_global *g, mc_value *const *argv
 	pk_tensor_rec *rec;
 	int sdim = 0, rc;
 	uint64_t numel = 1, extent = 0;
-	bool v2 = g->fn == FN_REBUILD_TENSOR_V2;
+	bool v3 = g->fn == FN_REBUILD_TENSOR_V3;
+	bool v2 = g->fn == FN_REBUILD_TENSOR_V2 || v3;
 
-	if ((rc = v2 ? want_args(vm, g, argc, 6, 7) : want_args(vm, g, argc, 4, 4)))
+	if ((rc = v3   ? want_args(vm, g, argc, 7, 8)
+	          : v2 ? want_args(vm, g, argc, 6, 7)
+	               : want_args(vm, g, argc, 4, 4)))
 		return rc;
 	memset(&t, 0, sizeof(t));
+	t.dtype = MC_DTYPE_INVALID;
 	if (pk_origin_of(vm, argv[0], NULL) != PK_O_STORAGE)
 		return pk_fail(vm, MC_ECORRUPT, "%s: storage is %s, not a storage from a persistent id",
 		               g->qualname, pk_what(vm, argv[0]));
@@ -520,9 +536,18 @@ static int h_rebuild_tensor(pk_vm *vm, const pk_global *g, mc_value *const *argv
 		if (!is_empty_dict(argv[5]))
 			return pk_fail(vm, MC_ECORRUPT, "%s: backward hooks are %s, not an empty dict",
 			               g->qualname, pk_what(vm, argv[5]));
-		if (argc == 7 && argv[6]->kind != MC_VALUE_NONE && argv[6]->kind != MC_VALUE_DICT)
+		if (v3) {
+			/* only a torch.dtype global builds an object of this type */
+			if (argv[6]->kind != MC_VALUE_OBJECT || argv[6]->u.obj.type != torch_dtype_type ||
+			    !mc_dtype_get((mc_dtype)argv[6]->u.obj.tag))
+				return pk_fail(vm, MC_ECORRUPT, "%s: dtype is %s, not a torch dtype",
+				               g->qualname, pk_what(vm, argv[6]));
+			t.dtype = (mc_dtype)argv[6]->u.obj.tag;
+		}
+		if (argc == (v3 ? 8u : 7u) && argv[argc - 1]->kind != MC_VALUE_NONE &&
+		    argv[argc - 1]->kind != MC_VALUE_DICT)
 			return pk_fail(vm, MC_ECORRUPT, "%s: metadata is %s, not a dict", g->qualname,
-			               pk_what(vm, argv[6]));
+			               pk_what(vm, argv[argc - 1]));
 	}
 	/* element count and the furthest element (offset + sum (size-1)*stride)
 	 * in int64, as torch computes them */
@@ -603,7 +628,8 @@ static int h_from_type_v2(pk_vm *vm, const pk_global *g, mc_value *const *argv, 
 	func = pk_global_of(argv[0]);
 	type = pk_global_of(argv[1]);
 	args = argv[2];
-	if (!func || (func->fn != FN_REBUILD_TENSOR_V2 && func->fn != FN_REBUILD_TENSOR &&
+	if (!func || (func->fn != FN_REBUILD_TENSOR_V2 && func->fn != FN_REBUILD_TENSOR_V3 &&
+	              func->fn != FN_REBUILD_TENSOR &&
 	              func->fn != FN_REBUILD_PARAMETER && func->fn != FN_REBUILD_PARAMETER_STATE))
 		return pk_fail(vm, MC_EUNSAFE, "%s: func is %s, not one of torch's rebuild functions",
 		               g->qualname, pk_what(vm, argv[0]));

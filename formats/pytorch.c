@@ -481,14 +481,16 @@ static int tensor_hook(void *ctx, const mc_pickle_tensor *t, uint64_t off, mc_va
 		return mc_fail(MC_ECORRUPT, path, entry, (int64_t)off,
 		               "tensor is not built on a storage from a persistent id");
 	s = (pt_storage *)f;
-	if (s->untyped) {
-		mc_fail(MC_EUNSUPPORTED, path, entry, (int64_t)off,
-		        "tensor over untyped storage '%.*s': its dtype is not known", QUOTE, s->key);
-		return mc_err_hint("torch 2.x saves float8 and unsigned 16/32/64-bit tensors this "
-		                   "way; convert them to another dtype before saving");
-	}
+	if (s->untyped && t->dtype == MC_DTYPE_INVALID)
+		return mc_fail(MC_ECORRUPT, path, entry, (int64_t)off,
+		               "tensor over untyped storage '%.*s' names no dtype", QUOTE, s->key);
+	if (!s->untyped && t->dtype != MC_DTYPE_INVALID && t->dtype != s->flat.dtype)
+		return mc_fail(MC_ECORRUPT, path, entry, (int64_t)off,
+		               "tensor of dtype %s over storage '%.*s' of dtype %s",
+		               mc_dtype_name(t->dtype), QUOTE, s->key, mc_dtype_name(s->flat.dtype));
 	memset(&v, 0, sizeof(v));
-	v.dtype = s->flat.dtype;
+	/* _rebuild_tensor_v3 names the dtype; an untyped storage is just bytes */
+	v.dtype = t->dtype != MC_DTYPE_INVALID ? t->dtype : s->flat.dtype;
 	v.shape = t->shape;
 	memcpy(v.strides, t->strides, sizeof(v.strides));
 	esize = mc_dtype_size(v.dtype);

@@ -778,7 +778,7 @@ static const struct {
 	{"torch._inductor.codecache", "PyCodeCache", "torch._inductor.codecache.PyCodeCache"},
 	{"torch.serialization", "os", "torch.serialization.os"},
 	{"torch.jit", "load", "torch.jit.load"},
-	{"torch._utils", "_rebuild_tensor_v3", "torch._utils._rebuild_tensor_v3"},
+	{"torch._utils", "_rebuild_qtensor", "torch._utils._rebuild_qtensor"},
 	{"torch._utils", "_rebuild_tensor_v2.__globals__", "torch._utils._rebuild_tensor_v2.__globals__"},
 	{"collections", "OrderedDict.__class__", "collections.OrderedDict.__class__"},
 	{"collections", "OrderedDict.fromkeys", "collections.OrderedDict.fromkeys"},

@@ -783,6 +783,7 @@ typedef struct ptensor {
 	int64_t offset;
 	int ndim;
 	int64_t size[4], stride[4];
+	const char *dtype; /* set: _rebuild_tensor_v3 with torch.<dtype> */
 } ptensor;
 
 /* {name: _rebuild_tensor_v2(persistent_load(('storage', torch.<type>, key,
@@ -793,7 +794,7 @@ static void tensor_pickle(pbuf *b, const ptensor *t, size_t n, bool legacy)
 	pb_raw(b, "\x80\x02}(", 4);
 	for (size_t i = 0; i < n; i++) {
 		pb_str(b, t[i].name);
-		pb_global(b, "torch._utils", "_rebuild_tensor_v2");
+		pb_global(b, "torch._utils", t[i].dtype ? "_rebuild_tensor_v3" : "_rebuild_tensor_v2");
 		pb_op(b, '(');
 		pb_op(b, '(');
 		pb_str(b, "storage");
@@ -812,6 +813,8 @@ static void tensor_pickle(pbuf *b, const ptensor *t, size_t n, bool legacy)
 		pb_global(b, "collections", "OrderedDict");
 		pb_op(b, ')');
 		pb_op(b, 'R');
+		if (t[i].dtype)
+			pb_global(b, "torch", t[i].dtype);
 		pb_op(b, 't');
 		pb_op(b, 'R');
 	}
@@ -873,7 +876,18 @@ static void test_zip_tensor_checks(void **state)
 		{{{"w", "FloatStorage", "0", 2, 0, 1, {2}, {1}}, {"v", "IntStorage", "0", 2, 0, 1, {1},
 		  {1}}}, 2, MC_ECORRUPT, "named as 2 int32 elements here"},
 		{{{"w", "QInt8Storage", "0", 8, 0, 1, {2}, {1}}}, 1, MC_EUNSUPPORTED, "quantized"},
-		{{{"w", "UntypedStorage", "0", 8, 0, 1, {2}, {1}}}, 1, MC_EUNSUPPORTED, "untyped"},
+		{{{"w", "UntypedStorage", "0", 8, 0, 1, {2}, {1}}}, 1, MC_ECORRUPT,
+		 "over untyped storage '0' names no dtype"},
+		/* torch 2.x: _rebuild_tensor_v3 names the dtype over untyped bytes */
+		{{{"w", "UntypedStorage", "0", 8, 0, 1, {4}, {1}, "uint16"}}, 1, 0, NULL},
+		{{{"w", "UntypedStorage", "0", 8, 1, 1, {6}, {1}, "float8_e4m3fn"}}, 1, 0, NULL},
+		{{{"w", "UntypedStorage", "0", 8, 0, 1, {5}, {1}, "uint16"}}, 1, MC_ECORRUPT,
+		 "needs 10 bytes of storage '0', which holds 8"},
+		{{{"w", "FloatStorage", "0", 2, 0, 1, {2}, {1}, "float32"}}, 1, 0, NULL},
+		{{{"w", "FloatStorage", "0", 2, 0, 1, {2}, {1}, "int16"}}, 1, MC_ECORRUPT,
+		 "tensor of dtype int16 over storage '0' of dtype float32"},
+		{{{"w", "UntypedStorage", "0", 8, 0, 1, {2}, {1}, "Tensor"}}, 1, MC_ECORRUPT,
+		 "dtype is"},
 		/* a shared storage: two tensors, one entry */
 		{{{"w", "FloatStorage", "0", 2, 0, 1, {2}, {1}}, {"v", "FloatStorage", "0", 2, 1, 1, {1},
 		  {1}}}, 2, 0, NULL},
