@@ -573,24 +573,6 @@ static int npy_sniff(const uint8_t *head, size_t len)
 	return len >= sizeof(npy_magic) && memcmp(head, npy_magic, sizeof(npy_magic)) == 0;
 }
 
-/* The file's stem, as Python's Path.stem: the base name without its last
- * suffix ("weights.npy" -> "weights"). */
-static char *file_stem(mc_arena *a, const char *path)
-{
-	const char *base = strrchr(path, '/');
-	const char *dot;
-	size_t n;
-
-	base = base ? base + 1 : path;
-	n = strlen(base);
-	dot = strrchr(base, '.');
-	if (dot && dot != base)
-		n = (size_t)(dot - base);
-	if (n == 0)
-		return mc_arena_strndup(a, "array", 5);
-	return mc_arena_strndup(a, base, n);
-}
-
 static int npy_open(mc_reader *r)
 {
 	mc_npy_header *h;
@@ -618,7 +600,7 @@ static int npy_open(mc_reader *r)
 	if ((rc = mc_reader_alloc_tensors(r, 1)))
 		return rc;
 	t = &r->tensors[0];
-	if (!(t->name = file_stem(r->arena, r->map->path)))
+	if (!(t->name = mc_arena_path_stem(r->arena, r->map->path, "array")))
 		return mc_error_last()->code;
 	t->dtype = h->dtype;
 	t->shape = h->shape;

@@ -57,21 +57,6 @@ mc_flat_tensor *mc_flat_pending(const mc_value *v)
 	return v->u.obj.ptr;
 }
 
-char *mc_flat_stem(mc_arena *a, const char *path)
-{
-	const char *base = strrchr(path, '/');
-	const char *dot;
-	size_t n;
-
-	base = base ? base + 1 : path;
-	n = strlen(base);
-	dot = strrchr(base, '.');
-	if (dot && dot != base)
-		n = (size_t)(dot - base);
-	if (n == 0)
-		return mc_arena_strndup(a, "tensor", 6);
-	return mc_arena_strndup(a, base, n);
-}
 
 /* ---- the name set ------------------------------------------------------- */
 
@@ -222,7 +207,7 @@ static int add_tensor(flat_ctx *x, mc_flat_tensor *rec, size_t *idx)
 	t = &r->tensors[r->ntensors];
 	memset(t, 0, sizeof(*t));
 	t->name = x->len ? mc_arena_strndup(r->arena, x->name, x->len)
-	                 : mc_flat_stem(r->arena, path);
+	                 : mc_arena_path_stem(r->arena, path, "tensor");
 	if (!t->name)
 		return mc_err_context(path, NULL);
 	t->dtype = rec->dtype;

@@ -52,8 +52,5 @@ mc_flat_tensor *mc_flat_pending(const mc_value *v);
  * value budget (MC_ELIMIT).  Messages carry r's path. */
 int mc_flatten(mc_flat_tensor ***out, mc_reader *r, mc_value *root);
 
-/* The file's stem, as Python's Path.stem (base name without its last
- * suffix), in `a`; "tensor" when that is empty. */
-char *mc_flat_stem(mc_arena *a, const char *path);
 
 #endif

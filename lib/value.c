@@ -264,3 +264,19 @@ const mc_value *mc_value_dict_get(const mc_value *dict, const char *key)
 	}
 	return NULL;
 }
+
+char *mc_arena_path_stem(mc_arena *a, const char *path, const char *fallback)
+{
+	const char *base = strrchr(path, '/');
+	const char *dot;
+	size_t n;
+
+	base = base ? base + 1 : path;
+	n = strlen(base);
+	dot = strrchr(base, '.');
+	if (dot && dot != base)
+		n = (size_t)(dot - base);
+	if (n == 0)
+		return mc_arena_strndup(a, fallback, strlen(fallback));
+	return mc_arena_strndup(a, base, n);
+}

@@ -22,6 +22,10 @@ void mc_arena_free(mc_arena *a);
 void *mc_arena_alloc(mc_arena *a, size_t n);
 char *mc_arena_strndup(mc_arena *a, const char *s, size_t n);
 size_t mc_arena_used(const mc_arena *a);
+/* The file's stem as Python's Path.stem gives it (the base name without its
+ * last suffix: "weights.npy" -> "weights"), or `fallback` when that is
+ * empty; copied into the arena.  Names a lone tensor after its file. */
+char *mc_arena_path_stem(mc_arena *a, const char *path, const char *fallback);
 
 mc_value *mc_value_new(mc_arena *a, mc_value_kind kind);
 mc_value *mc_value_new_int(mc_arena *a, int64_t i);
