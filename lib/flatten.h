@@ -52,5 +52,4 @@ mc_flat_tensor *mc_flat_pending(const mc_value *v);
  * value budget (MC_ELIMIT).  Messages carry r's path. */
 int mc_flatten(mc_flat_tensor ***out, mc_reader *r, mc_value *root);
 
-
 #endif
