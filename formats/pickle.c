@@ -85,36 +85,33 @@ static int arena_error(void)
 	return code ? code : MC_ENOMEM;
 }
 
-mc_value *pk_new(pk_vm *vm, mc_value_kind kind)
+/* The value builders of lib/value.c, with the pickle's context added to an
+ * allocation failure (the arena's cap was reached). */
+static mc_value *with_context(pk_vm *vm, mc_value *v)
 {
-	mc_value *v = mc_value_new(vm->a, kind);
 	if (!v)
 		mc_err_context(vm->env->path, vm->env->entry);
 	return v;
+}
+
+mc_value *pk_new(pk_vm *vm, mc_value_kind kind)
+{
+	return with_context(vm, mc_value_new(vm->a, kind));
 }
 
 mc_value *pk_new_int(pk_vm *vm, int64_t i)
 {
-	mc_value *v = pk_new(vm, MC_VALUE_INT);
-	if (v)
-		v->u.i = i;
-	return v;
+	return with_context(vm, mc_value_new_int(vm->a, i));
 }
 
 mc_value *pk_new_float(pk_vm *vm, double f)
 {
-	mc_value *v = pk_new(vm, MC_VALUE_FLOAT);
-	if (v)
-		v->u.f = f;
-	return v;
+	return with_context(vm, mc_value_new_float(vm->a, f));
 }
 
 mc_value *pk_new_str(pk_vm *vm, mc_value_kind kind, const void *s, size_t n)
 {
-	mc_value *v = mc_value_new_str(vm->a, kind, s, n);
-	if (!v)
-		mc_err_context(vm->env->path, vm->env->entry);
-	return v;
+	return with_context(vm, mc_value_new_str(vm->a, kind, s, n));
 }
 
 /* Room for `extra` more items in a container, growing by doubling. */
