@@ -629,10 +629,9 @@ int mc_npy_scan_object(const uint8_t *p, size_t len, uint64_t origin, const char
                        const char *entry, mc_scan_report *rep)
 {
 	mc_npy_header h;
-	mc_pickle_global *globals = NULL;
 	mc_pickle_env env = {0};
 	mc_arena *arena = NULL;
-	size_t count = 0, end = 0, hlen, data;
+	size_t end = 0, hlen, data;
 	mc_cur c;
 	int rc;
 
@@ -662,12 +661,7 @@ int mc_npy_scan_object(const uint8_t *p, size_t len, uint64_t origin, const char
 	env.origin = origin + data;
 	env.arena = arena;
 	/* list what the pickle inside would import; open refuses the array */
-	if (mc_pickle_scan(&globals, &count, &end, p + data, len - data, &env) == 0) {
-		for (size_t i = 0; i < count && !rc; i++)
-			rc = mc_scan_add(rep, "global", !globals[i].allowed, entry,
-			                 (int64_t)globals[i].offset, "%s.%s: %s", globals[i].module,
-			                 globals[i].name, globals[i].allowed ? "allowed" : "not allowed");
-	}
+	rc = mc_pickle_scan_report(rep, &end, p + data, len - data, &env);
 	mc_arena_free(arena);
 	return rc == MC_ENOMEM ? rc : 0;
 }

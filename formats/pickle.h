@@ -130,6 +130,12 @@ typedef struct mc_pickle_global {
 int mc_pickle_scan(mc_pickle_global **out, size_t *count, size_t *end, const uint8_t *data,
                    size_t len, const mc_pickle_env *env);
 
+/* mc_pickle_scan, with every global added to `rep` as a "global" finding
+ * (unsafe when not allowed) under env->entry.  Returns what mc_pickle_scan
+ * returns (with env's context), or MC_ENOMEM. */
+int mc_pickle_scan_report(mc_scan_report *rep, size_t *end, const uint8_t *data, size_t len,
+                          const mc_pickle_env *env);
+
 /* Whether module.name (after the Python 2 mapping) is on the allowlist. */
 bool mc_pickle_allowed(const char *module, const char *name);
 

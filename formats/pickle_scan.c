@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "checked.h"
+#include "format.h"
 #include "pickle_int.h"
 #include "value.h"
 #include "banned.h"
@@ -1013,4 +1014,25 @@ bool pk_names_nn_module(const uint8_t *data, size_t len, const mc_pickle_env *en
 	size_t end;
 
 	return pk_walk(&end, data, len, env, nn_module_one, NULL) == 1;
+}
+
+int mc_pickle_scan_report(mc_scan_report *rep, size_t *end, const uint8_t *data, size_t len,
+                          const mc_pickle_env *env)
+{
+	mc_pickle_global *g = NULL;
+	size_t count = 0;
+	int rc = mc_pickle_scan(&g, &count, end, data, len, env);
+
+	if (rc)
+		return mc_err_context(env->path, env->entry);
+	for (size_t i = 0; i < count && !rc; i++) {
+		if (g[i].allowed)
+			rc = mc_scan_add(rep, "global", false, env->entry, (int64_t)g[i].offset,
+			                 "%s.%s: allowed", g[i].module, g[i].name);
+		else
+			rc = mc_scan_add(rep, "global", true, env->entry, (int64_t)g[i].offset,
+			                 "%s.%s: not allowed (%s)", g[i].module, g[i].name,
+			                 g[i].why ? g[i].why : "not on the allowlist");
+	}
+	return rc;
 }

@@ -1163,28 +1163,14 @@ static void pt_close(mc_reader *r)
 static int scan_pickle(mc_scan_report *rep, mc_arena *a, const char *path, const char *entry,
                        const uint8_t *data, size_t len, uint64_t origin, size_t *end)
 {
-	mc_pickle_global *g = NULL;
 	mc_pickle_env env;
-	size_t count = 0;
-	int rc;
 
 	memset(&env, 0, sizeof(env));
 	env.path = path;
 	env.entry = entry;
 	env.origin = origin;
 	env.arena = a;
-	if ((rc = mc_pickle_scan(&g, &count, end, data, len, &env)))
-		return mc_err_context(path, entry);
-	for (size_t i = 0; i < count && !rc; i++) {
-		if (g[i].allowed)
-			rc = mc_scan_add(rep, "global", false, entry, (int64_t)g[i].offset,
-			                 "%s.%s: allowed", g[i].module, g[i].name);
-		else
-			rc = mc_scan_add(rep, "global", true, entry, (int64_t)g[i].offset,
-			                 "%s.%s: not allowed (%s)", g[i].module, g[i].name,
-			                 g[i].why ? g[i].why : "not on the allowlist");
-	}
-	return rc;
+	return mc_pickle_scan_report(rep, end, data, len, &env);
 }
 
 static int scan_arena(mc_arena **a, const mc_map *map)

@@ -150,10 +150,9 @@ static void pk_close(mc_reader *r)
 
 static int pk_scan(const mc_map *map, mc_scan_report *rep)
 {
-	mc_pickle_global *g = NULL;
 	mc_pickle_env env;
 	mc_arena *a = NULL;
-	size_t count = 0, end = 0, cap;
+	size_t end = 0, cap;
 	int rc;
 
 	if (!mc_mul_size(&cap, map->len, MC_VALUE_BYTES_PER_FILE_BYTE) ||
@@ -164,17 +163,8 @@ static int pk_scan(const mc_map *map, mc_scan_report *rep)
 	memset(&env, 0, sizeof(env));
 	env.path = map->path;
 	env.arena = a;
-	if ((rc = mc_pickle_scan(&g, &count, &end, map->data, map->len, &env)))
+	if ((rc = mc_pickle_scan_report(rep, &end, map->data, map->len, &env)))
 		goto out;
-	for (size_t i = 0; i < count && !rc; i++) {
-		if (g[i].allowed)
-			rc = mc_scan_add(rep, "global", false, NULL, (int64_t)g[i].offset,
-			                 "%s.%s: allowed", g[i].module, g[i].name);
-		else
-			rc = mc_scan_add(rep, "global", true, NULL, (int64_t)g[i].offset,
-			                 "%s.%s: not allowed (%s)", g[i].module, g[i].name,
-			                 g[i].why ? g[i].why : "not on the allowlist");
-	}
 	if (!rc && end != map->len) {
 		rc = mc_scan_add(rep, "integrity", false, NULL, (int64_t)end,
 		                 "%zu bytes after the pickle's STOP", map->len - end);
