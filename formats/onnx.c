@@ -847,6 +847,20 @@ int mc_onnx_tensor_read(const mc_onnx_model *m, const Onnx__TensorProto *t, mc_v
 	return src_view(m, &s, out);
 }
 
+int mc_onnx_tensor_bytes(const mc_onnx_model *m, const Onnx__TensorProto *t, const uint8_t **data,
+                         size_t *len)
+{
+	mc_cur msg;
+	tdata d;
+	int rc;
+
+	if ((rc = tensor_fields(m, t, &msg, &d)) != 0)
+		return rc;
+	*data = msg.len ? msg.p : NULL;
+	*len = msg.len;
+	return 0;
+}
+
 /* ---- values and metadata ---------------------------------------------------- */
 
 static mc_value *new_str(mc_arena *a, const char *s)

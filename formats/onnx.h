@@ -66,6 +66,12 @@ int mc_onnx_tensor_info(mc_tensor_info *out, const mc_onnx_model *m, const Onnx_
  * reader is closed. */
 int mc_onnx_tensor_read(const mc_onnx_model *m, const Onnx__TensorProto *t, mc_view *out);
 
+/* The bytes of a TensorProto as the file holds them (its data fields
+ * included), for copying its data exactly; *len is 0 for a tensor without
+ * data fields, whose struct holds all it has. */
+int mc_onnx_tensor_bytes(const mc_onnx_model *m, const Onnx__TensorProto *t, const uint8_t **data,
+                         size_t *len);
+
 /* ---- element types -------------------------------------------------------- */
 
 /* The dtype of an ONNX element type, or MC_DTYPE_INVALID (string, int4,
@@ -120,5 +126,47 @@ const Onnx__AttributeProto *mc_onnx_attr(const Onnx__NodeProto *n, const char *n
 Onnx__AttributeProto__AttributeType mc_onnx_attr_type(const Onnx__AttributeProto *a);
 /* "float", "int", "string", "tensor", "graph", "floats", ... */
 const char *mc_onnx_attr_type_name(Onnx__AttributeProto__AttributeType type);
+
+/* ---- writing --------------------------------------------------------------- */
+
+/* Where the writer finds a TensorProto's data (the structs leave it out
+ * of tensors that were read, and the graph builder keeps it in the
+ * checkpoint it came from). */
+typedef enum mc_onnx_data_kind {
+	MC_ONNX_DATA_STRUCT,   /* the struct's own fields hold it all */
+	MC_ONNX_DATA_VIEW,     /* stream `view`: raw_data, or external data */
+	MC_ONNX_DATA_ORIGINAL  /* copy the data fields of `orig` (the tensor as read) */
+} mc_onnx_data_kind;
+
+typedef struct mc_onnx_data {
+	mc_onnx_data_kind kind;
+	mc_view view;        /* released by the writer when done with it */
+	const uint8_t *orig;
+	size_t orig_len;
+} mc_onnx_data;
+
+/* Fill *out for tensor t.  `want_view` asks for a view where one can be
+ * had: the writer would put the tensor in the external data file. */
+typedef int (*mc_onnx_data_fn)(void *ctx, const Onnx__TensorProto *t, bool want_view,
+                               mc_onnx_data *out);
+
+typedef struct mc_onnx_write_opts {
+	/* Name of a file beside the model for initializers' data (ONNX
+	 * external data, needed above protobuf's 2 GiB), or NULL to embed it. */
+	const char *external_data;
+	/* Initializers smaller than this stay in the model; 0: 1024 bytes. */
+	uint64_t external_min;
+} mc_onnx_write_opts;
+
+/* Write `model` to path (and its external data file), both atomically:
+ * fields in number order, initializer data streamed from its source.  The
+ * same struct and data always give the same bytes.  MC_ELIMIT when the
+ * model would pass 2 GiB without external data. */
+int mc_onnx_write(const char *path, const Onnx__ModelProto *model, mc_onnx_data_fn data, void *ctx,
+                  const mc_onnx_write_opts *opts);
+/* Write a model that was read, its tensors' data taken from the reader:
+ * embedded data is copied as stored (typed fields stay typed fields),
+ * external data is embedded or moved to opts->external_data. */
+int mc_onnx_write_model(const char *path, const mc_onnx_model *m, const mc_onnx_write_opts *opts);
 
 #endif
