@@ -557,7 +557,9 @@ int mc_gb_attr_strings(mc_gb_node *n, const char *name, const char *const *value
 
 	if (!a)
 		return b->err;
-	if (count && !(a->strings = copy_array(b, values, count, sizeof(*a->strings))))
+	if (count > SIZE_MAX / sizeof(*a->strings))
+		return fail(b, mc_fail(MC_ELIMIT, NULL, NULL, -1, "%zu values: too many", count));
+	if (count && !(a->strings = alloc(b, count * sizeof(*a->strings))))
 		return b->err;
 	for (size_t i = 0; i < count; i++) {
 		a->strings[i].len = strlen(values[i]);

@@ -16,7 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "format.h"
+#include "graph.h"
 #include "modelctl.h"
+#include "onnx.h"
 
 void *__real_malloc(size_t n);
 void *__real_calloc(size_t n, size_t m);
@@ -59,13 +62,69 @@ static int exercise(const char *path)
 	return rc;
 }
 
-static void fail_each_allocation(const char *path)
+/* Build a model with every kind of part and write it; rewrite a model
+ * that was read, embedded and with external data. */
+static int exercise_write(const char *path)
+{
+	static const float w[6] = {1, 2, 3, 4, 5, 6};
+	const int64_t ints[2] = {1, 2};
+	const float floats[2] = {0.5f, 1.5f};
+	const char *strs[2] = {"a", "b"};
+	mc_shape s = {2, {2, 3}};
+	mc_view v;
+	mc_gb *b = mc_gb_new("g");
+	mc_gb_graph *g, *sub;
+	mc_gb_node *n;
+	mc_onnx_write_opts ext = {"alloc_fail.onnx.data", 1};
+	mc_reader *r = NULL;
+	int rc;
+
+	if (!b)
+		return mc_error_last()->code;
+	g = mc_gb_main(b);
+	mc_view_init_dense(&v, MC_FLOAT32, &s, w);
+	mc_gb_opset(b, "", 17);
+	mc_gb_metadata(b, "k", "v");
+	mc_gb_input(g, "x", MC_FLOAT32, 2, (mc_gb_dim[]){MC_GB_SYMBOL("batch"), MC_GB_FIXED(2)});
+	mc_gb_output(g, "y", MC_FLOAT32, 2, (mc_gb_dim[]){MC_GB_SYMBOL("batch"), MC_GB_FIXED(3)});
+	mc_gb_initializer(g, "w", &v);
+	mc_gb_initializer_copy(g, "c", MC_FLOAT32, &s, w);
+	n = mc_gb_node_add(g, "MatMul", "mm", (const char *[]){"x", "w"}, 2, (const char *[]){"y"}, 1);
+	if (n) {
+		mc_gb_attr_int(n, "i", 1);
+		mc_gb_attr_float(n, "f", 1);
+		mc_gb_attr_string(n, "s", "x");
+		mc_gb_attr_ints(n, "is", ints, 2);
+		mc_gb_attr_floats(n, "fs", floats, 2);
+		mc_gb_attr_strings(n, "ss", strs, 2);
+		mc_gb_attr_tensor(n, "t", MC_FLOAT32, &s, w);
+		if ((sub = mc_gb_attr_graph(n, "g", "sub")))
+			mc_gb_output(sub, "z", MC_FLOAT32, -1, NULL);
+	}
+	rc = mc_gb_write(b, "build-alloc-fail.onnx", &ext);
+	mc_gb_free(b);
+	remove("build-alloc-fail.onnx");
+	remove("alloc_fail.onnx.data");
+	if (rc)
+		return rc;
+	if ((rc = mc_reader_open(&r, path)) != 0)
+		return rc;
+	rc = mc_onnx_write_model("rewrite-alloc-fail.onnx", mc_onnx_model_of(r), NULL);
+	if (!rc)
+		rc = mc_onnx_write_model("rewrite-alloc-fail.onnx", mc_onnx_model_of(r), &ext);
+	mc_reader_close(r);
+	remove("rewrite-alloc-fail.onnx");
+	remove("alloc_fail.onnx.data");
+	return rc;
+}
+
+static void fail_each_allocation_of(int (*fn)(const char *), const char *path)
 {
 	for (long n = 0;; n++) {
 		int rc;
 		injected = 0;
 		countdown = n;
-		rc = exercise(path);
+		rc = fn(path);
 		countdown = -1;
 		if (!injected) {
 			if (rc != 0)
@@ -99,7 +158,7 @@ static void test_fixtures(void **state)
 			    (n > 4 && !strcmp(e->d_name + n - 4, ".bin")))
 				continue;
 			snprintf(path, sizeof(path), "%s/%s", dirs[d], e->d_name);
-			fail_each_allocation(path);
+			fail_each_allocation_of(exercise, path);
 			files++;
 		}
 		closedir(dir);
@@ -107,10 +166,18 @@ static void test_fixtures(void **state)
 	assert_true(files >= 10);
 }
 
+static void test_onnx_writer(void **state)
+{
+	(void)state;
+	fail_each_allocation_of(exercise_write, "testdata/onnx/subgraphs.onnx");
+	fail_each_allocation_of(exercise_write, "testdata/onnx/external.onnx");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fixtures),
+		cmocka_unit_test(test_onnx_writer),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
