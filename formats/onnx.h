@@ -164,6 +164,12 @@ typedef struct mc_onnx_write_opts {
  * model would pass 2 GiB without external data. */
 int mc_onnx_write(const char *path, const Onnx__ModelProto *model, mc_onnx_data_fn data, void *ctx,
                   const mc_onnx_write_opts *opts);
+/* The same, embedded, to an open stream (`name` for errors): for tests and
+ * fuzz targets, which have no file to rename into place. */
+int mc_onnx_write_stream(FILE *fp, const char *name, const Onnx__ModelProto *model,
+                         mc_onnx_data_fn data, void *ctx);
+/* The data callback of mc_onnx_write_model: ctx is the mc_onnx_model. */
+int mc_onnx_model_data(void *ctx, const Onnx__TensorProto *t, bool want_view, mc_onnx_data *out);
 /* Write a model that was read, its tensors' data taken from the reader:
  * embedded data is copied as stored (typed fields stay typed fields),
  * external data is embedded or moved to opts->external_data. */

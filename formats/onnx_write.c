@@ -261,6 +261,27 @@ static char *sibling_path(const char *path, const char *name)
 	return out;
 }
 
+/* Set up the encoder for w and measure the model: the first pass, which
+ * also refuses a model protobuf could not hold before anything is written. */
+static int measure(mc_pb_enc *e, writer *w, const Onnx__ModelProto *model)
+{
+	uint64_t size;
+	int rc;
+
+	mc_pb_enc_init(e, w->path, w);
+	if ((rc = mc_pb_enc_hook(e, &onnx__tensor_proto__descriptor, tensor_hook)) != 0 ||
+	    (rc = mc_pb_enc_hook(e, &onnx__graph_proto__descriptor, graph_hook)) != 0 ||
+	    (rc = mc_pb_enc_measure(e, &model->base, &size)) != 0)
+		return rc;
+	if (size > MODEL_MAX) {
+		mc_fail(MC_ELIMIT, w->path, NULL, -1,
+		        "the model would be %llu bytes; protobuf limits a message to 2 GiB",
+		        (unsigned long long)size);
+		return mc_err_hint("write the weights as external data (modelctl export --external-data)");
+	}
+	return 0;
+}
+
 int mc_onnx_write(const char *path, const Onnx__ModelProto *model, mc_onnx_data_fn data, void *ctx,
                   const mc_onnx_write_opts *opts)
 {
@@ -268,7 +289,6 @@ int mc_onnx_write(const char *path, const Onnx__ModelProto *model, mc_onnx_data_
 	mc_pb_enc e;
 	mc_outfile out = {0}, ext = {0};
 	char *ext_path = NULL;
-	uint64_t size;
 	int rc;
 
 	w.path = path;
@@ -283,18 +303,8 @@ int mc_onnx_write(const char *path, const Onnx__ModelProto *model, mc_onnx_data_
 			return mc_nomem();
 		w.ext_path = ext_path;
 	}
-	mc_pb_enc_init(&e, path, &w);
-	if ((rc = mc_pb_enc_hook(&e, &onnx__tensor_proto__descriptor, tensor_hook)) != 0 ||
-	    (rc = mc_pb_enc_hook(&e, &onnx__graph_proto__descriptor, graph_hook)) != 0 ||
-	    (rc = mc_pb_enc_measure(&e, &model->base, &size)) != 0)
+	if ((rc = measure(&e, &w, model)) != 0)
 		goto done;
-	if (size > MODEL_MAX) {
-		rc = mc_fail(MC_ELIMIT, path, NULL, -1,
-		             "the model would be %llu bytes; protobuf limits a message to 2 GiB",
-		             (unsigned long long)size);
-		mc_err_hint("write the weights as external data (modelctl export --external-data)");
-		goto done;
-	}
 	if ((rc = mc_outfile_open(&out, path)) != 0)
 		goto done;
 	if (ext_path && (rc = mc_outfile_open(&ext, ext_path)) != 0)
@@ -316,9 +326,25 @@ done:
 	return rc;
 }
 
+int mc_onnx_write_stream(FILE *fp, const char *name, const Onnx__ModelProto *model,
+                         mc_onnx_data_fn data, void *ctx)
+{
+	writer w = {0};
+	mc_pb_enc e;
+	int rc;
+
+	w.path = name;
+	w.data = data;
+	w.data_ctx = ctx;
+	if (!(rc = measure(&e, &w, model)))
+		rc = mc_pb_enc_write(&e, &model->base, fp);
+	mc_pb_enc_free(&e);
+	return rc;
+}
+
 /* ---- models that were read ------------------------------------------------------ */
 
-static int model_data(void *ctx, const Onnx__TensorProto *t, bool want_view, mc_onnx_data *out)
+int mc_onnx_model_data(void *ctx, const Onnx__TensorProto *t, bool want_view, mc_onnx_data *out)
 {
 	const mc_onnx_model *m = ctx;
 	bool was_external = t->has_data_location &&
@@ -343,5 +369,5 @@ static int model_data(void *ctx, const Onnx__TensorProto *t, bool want_view, mc_
 
 int mc_onnx_write_model(const char *path, const mc_onnx_model *m, const mc_onnx_write_opts *opts)
 {
-	return mc_onnx_write(path, mc_onnx_proto(m), model_data, (void *)m, opts);
+	return mc_onnx_write(path, mc_onnx_proto(m), mc_onnx_model_data, (void *)m, opts);
 }
