@@ -1205,6 +1205,7 @@ const mc_onnx_model *mc_onnx_model_of(const mc_reader *r)
 }
 
 const Onnx__ModelProto *mc_onnx_proto(const mc_onnx_model *m) { return m->proto; }
+const mc_map *mc_onnx_map(const mc_onnx_model *m) { return m->map; }
 const Onnx__GraphProto *mc_onnx_graph(const mc_onnx_model *m) { return m->graph; }
 
 static bool default_domain(const char *d)

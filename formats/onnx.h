@@ -40,6 +40,8 @@ const mc_onnx_model *mc_onnx_model_of(const mc_reader *r);
  * holds a marker and the typed fields are empty.  Read data with
  * mc_onnx_tensor_read, never from the struct. */
 const Onnx__ModelProto *mc_onnx_proto(const mc_onnx_model *m);
+/* The mapping of the model file. */
+const mc_map *mc_onnx_map(const mc_onnx_model *m);
 /* The main graph (open refuses a model without one).  Never NULL. */
 const Onnx__GraphProto *mc_onnx_graph(const mc_onnx_model *m);
 /* The version of `domain` the model imports ("" and "ai.onnx" are the
@@ -143,6 +145,7 @@ typedef struct mc_onnx_data {
 	mc_view view;        /* released by the writer when done with it */
 	const uint8_t *orig;
 	size_t orig_len;
+	const mc_map *map;   /* the mapping orig lies in, or NULL */
 } mc_onnx_data;
 
 /* Fill *out for tensor t.  `want_view` asks for a view where one can be

@@ -45,6 +45,7 @@ enum {
 #define EXTERNAL_MIN_DEFAULT 1024u
 #define ALIGN_MIN (UINT64_C(1) << 20)
 #define ALIGN 4096u
+#define COPY_CHUNK ((size_t)1 << 22)
 /* protobuf refuses messages of 2 GiB or more */
 #define MODEL_MAX ((UINT64_C(1) << 31) - 1)
 
@@ -105,8 +106,17 @@ static int copy_original(mc_pb_enc *e, const mc_onnx_data *d, uint32_t id)
 		if ((rc = mc_pb_tag(&c, "TensorProto", &field, &wire)) != 0 ||
 		    (rc = mc_pb_skip(&c, wire)) != 0)
 			return rc;
-		if (field == id && (rc = mc_pb_enc_raw(e, d->orig + start, c.pos - start)) != 0)
-			return rc;
+		if (field != id)
+			continue;
+		/* in chunks, letting go of each once written, as views stream */
+		for (size_t at = start; at < c.pos;) {
+			size_t n = c.pos - at < COPY_CHUNK ? c.pos - at : COPY_CHUNK;
+			if ((rc = mc_pb_enc_raw(e, d->orig + at, n)) != 0)
+				return rc;
+			if (mc_pb_enc_writing(e))
+				mc_map_done_with(d->map, d->orig + at, n);
+			at += n;
+		}
 	}
 	return 0;
 }
@@ -364,6 +374,7 @@ int mc_onnx_model_data(void *ctx, const Onnx__TensorProto *t, bool want_view, mc
 			return rc;
 	}
 	out->kind = out->orig_len ? MC_ONNX_DATA_ORIGINAL : MC_ONNX_DATA_STRUCT;
+	out->map = mc_onnx_map(m);
 	return 0;
 }
 
