@@ -4,8 +4,10 @@
  * dtype, shape, bytes, sha256 with --hash) with the parameter count and
  * total size, the non-tensor values of a training checkpoint as a tree, and
  * the format's metadata; or the same as JSON in the contract's shape.
- * Everything that can fail (reading, hashing) happens before the first byte
- * is printed, so a refused file never leaves half a report.
+ * ONNX models have a view of their own (dump_onnx.c), which shares the
+ * helpers exported here.  Everything that can fail (reading, hashing)
+ * happens before the first byte is printed, so a refused file never leaves
+ * half a report.
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -16,6 +18,7 @@
 #include <cjson/cJSON.h>
 
 #include "cmd.h"
+#include "onnx.h"
 #include "banned.h"
 
 typedef struct dump_opts {
@@ -72,22 +75,21 @@ static int parse_args(dump_opts *o, int argc, char **argv)
 	return 0;
 }
 
-static void hex(char out[65], const uint8_t sha[32])
+void cmd_sha256_hex(char out[65], const uint8_t sha[32])
 {
 	for (int i = 0; i < 32; i++)
 		snprintf(out + 2 * i, 3, "%02x", sha[i]);
 }
 
-/* Read and hash every selected tensor before anything is printed. */
-static int hash_all(dump_ctx *d)
+int cmd_hash_tensors(uint8_t (**out)[32], mc_reader *r, const mc_selection *sel)
 {
-	d->sha = calloc(d->sel.n ? d->sel.n : 1, sizeof(*d->sha));
-	if (!d->sha) {
+	*out = calloc(sel->n ? sel->n : 1, sizeof(**out));
+	if (!*out) {
 		fprintf(stderr, "modelctl: out of memory\n");
 		return EXIT_REFUSED;
 	}
-	for (size_t i = 0; i < d->sel.n; i++) {
-		if (mc_reader_sha256(d->sha[i], d->r, d->sel.index[i]) != 0)
+	for (size_t i = 0; i < sel->n; i++) {
+		if (mc_reader_sha256((*out)[i], r, sel->index[i]) != 0)
 			return cmd_report_error();
 	}
 	return 0;
@@ -95,14 +97,14 @@ static int hash_all(dump_ctx *d)
 
 /* ---- JSON ------------------------------------------------------------- */
 
-static cJSON *json_u64(uint64_t n)
+cJSON *cmd_json_u64(uint64_t n)
 {
 	char buf[32];
 	snprintf(buf, sizeof(buf), "%" PRIu64, n);
 	return cJSON_CreateRaw(buf); /* exact beyond 2^53, unlike a double */
 }
 
-static cJSON *json_i64(int64_t n)
+cJSON *cmd_json_i64(int64_t n)
 {
 	char buf[32];
 	snprintf(buf, sizeof(buf), "%" PRId64, n);
@@ -113,7 +115,7 @@ static cJSON *json_shape(const mc_shape *s)
 {
 	cJSON *a = cJSON_CreateArray();
 	for (int i = 0; a && i < s->ndim; i++)
-		cJSON_AddItemToArray(a, json_i64(s->dims[i]));
+		cJSON_AddItemToArray(a, cmd_json_i64(s->dims[i]));
 	return a;
 }
 
@@ -126,7 +128,7 @@ static cJSON *json_float(double f)
 	return cJSON_CreateNumber(f);
 }
 
-static cJSON *json_bytes(const char *p, size_t n)
+cJSON *cmd_json_bytes(const char *p, size_t n)
 {
 	static const char digits[] = "0123456789abcdef";
 	cJSON *o = cJSON_CreateObject();
@@ -146,13 +148,14 @@ static cJSON *json_bytes(const char *p, size_t n)
 	return o;
 }
 
-/* The shortest text that reads back as the same double, as Python's repr
- * prints floats: 0.9, not 0.90000000000000002. */
-static void format_double(char *buf, size_t size, double f)
+/* The shortest text that reads back as the same value (a double, or with
+ * `single` a float), as Python's repr prints floats: 0.9, not
+ * 0.90000000000000002. */
+static void format_shortest(char *buf, size_t size, double f, bool single)
 {
 	for (int prec = 1; prec <= 17; prec++) {
 		snprintf(buf, size, "%.*g", prec, f);
-		if (strtod(buf, NULL) == f)
+		if (single ? strtof(buf, NULL) == (float)f : strtod(buf, NULL) == f)
 			break;
 	}
 	if (!strpbrk(buf, ".eEni")) {
@@ -165,6 +168,16 @@ static void format_double(char *buf, size_t size, double f)
 	}
 }
 
+void cmd_format_double(char *buf, size_t size, double f)
+{
+	format_shortest(buf, size, f, false);
+}
+
+void cmd_format_float(char *buf, size_t size, float f)
+{
+	format_shortest(buf, size, f, true);
+}
+
 static void key_string(char *buf, size_t size, const mc_value *k)
 {
 	switch (k->kind) {
@@ -173,7 +186,7 @@ static void key_string(char *buf, size_t size, const mc_value *k)
 	case MC_VALUE_INT: snprintf(buf, size, "%" PRId64, k->u.i); break;
 	case MC_VALUE_BOOL: snprintf(buf, size, "%s", k->u.b ? "True" : "False"); break;
 	case MC_VALUE_NONE: snprintf(buf, size, "None"); break;
-	case MC_VALUE_FLOAT: format_double(buf, size, k->u.f); break;
+	case MC_VALUE_FLOAT: cmd_format_double(buf, size, k->u.f); break;
 	default: snprintf(buf, size, "<%s key>", k->kind == MC_VALUE_TUPLE ? "tuple" : "object"); break;
 	}
 }
@@ -189,11 +202,11 @@ static cJSON *json_value(const mc_reader *r, const mc_value *v, int depth)
 	switch (v->kind) {
 	case MC_VALUE_NONE: return cJSON_CreateNull();
 	case MC_VALUE_BOOL: return cJSON_CreateBool(v->u.b);
-	case MC_VALUE_INT: return json_i64(v->u.i);
+	case MC_VALUE_INT: return cmd_json_i64(v->u.i);
 	case MC_VALUE_BIGINT: return cJSON_CreateRaw(v->u.s.p);
 	case MC_VALUE_FLOAT: return json_float(v->u.f);
 	case MC_VALUE_STR: return cJSON_CreateString(v->u.s.p);
-	case MC_VALUE_BYTES: return json_bytes(v->u.s.p, v->u.s.n);
+	case MC_VALUE_BYTES: return cmd_json_bytes(v->u.s.p, v->u.s.n);
 	case MC_VALUE_TENSOR:
 		o = cJSON_CreateObject();
 		if (o)
@@ -240,10 +253,10 @@ static int print_json(const dump_ctx *d, const char *file)
 		cJSON_AddStringToObject(o, "name", d->sel.name[i]);
 		cJSON_AddStringToObject(o, "dtype", mc_dtype_name(t->dtype));
 		cJSON_AddItemToObject(o, "shape", json_shape(&t->shape));
-		cJSON_AddItemToObject(o, "nbytes", json_u64(t->nbytes));
+		cJSON_AddItemToObject(o, "nbytes", cmd_json_u64(t->nbytes));
 		if (d->sha) {
 			char h[65];
-			hex(h, d->sha[i]);
+			cmd_sha256_hex(h, d->sha[i]);
 			cJSON_AddStringToObject(o, "sha256", h);
 		}
 		cJSON_AddItemToArray(tensors, o);
@@ -277,7 +290,7 @@ static void print_scalar(const mc_reader *r, const mc_value *v)
 	case MC_VALUE_BIGINT: fputs(v->u.s.p, stdout); break;
 	case MC_VALUE_FLOAT: {
 		char num[64];
-		format_double(num, sizeof(num), v->u.f);
+		cmd_format_double(num, sizeof(num), v->u.f);
 		fputs(num, stdout);
 		break;
 	}
@@ -397,7 +410,7 @@ static void print_tree(const mc_reader *r, const mc_value *v, int indent, int de
 	fputc('\n', stdout);
 }
 
-static void group_digits(char *buf, size_t size, uint64_t n)
+void cmd_group_digits(char *buf, size_t size, uint64_t n)
 {
 	char raw[32];
 	int len = snprintf(raw, sizeof(raw), "%" PRIu64, n);
@@ -410,32 +423,72 @@ static void group_digits(char *buf, size_t size, uint64_t n)
 	buf[j] = '\0';
 }
 
-static int print_text(const dump_ctx *d, const char *file)
+void cmd_tensor_totals(uint64_t *params, uint64_t *bytes, const mc_reader *r,
+                       const mc_selection *sel)
+{
+	*params = *bytes = 0;
+	for (size_t i = 0; i < sel->n; i++) {
+		const mc_tensor_info *t = mc_reader_tensor(r, sel->index[i]);
+		uint64_t numel = 0;
+		mc_shape_numel(&numel, &t->shape);
+		*params += numel;
+		*bytes += t->nbytes;
+	}
+}
+
+void cmd_print_tensor_table(FILE *out, const mc_reader *r, const mc_selection *sel,
+                            const uint8_t (*sha)[32])
 {
 	size_t wname = 4, wdtype = 5, wshape = 5, wbytes = 5;
-	uint64_t params = 0, total = 0;
-	char buf[64], shape[1024];
+	uint64_t params, total;
+	char buf[64], p[64], shape[1024];
 
-	for (size_t i = 0; i < d->sel.n; i++) {
-		const mc_tensor_info *t = mc_reader_tensor(d->r, d->sel.index[i]);
-		uint64_t numel = 0;
+	for (size_t i = 0; i < sel->n; i++) {
+		const mc_tensor_info *t = mc_reader_tensor(r, sel->index[i]);
 		size_t n;
-		mc_shape_numel(&numel, &t->shape);
-		params += numel;
-		total += t->nbytes;
-		if ((n = strlen(d->sel.name[i])) > wname)
+		if ((n = strlen(sel->name[i])) > wname)
 			wname = n;
 		if ((n = strlen(mc_dtype_name(t->dtype))) > wdtype)
 			wdtype = n;
 		if ((n = strlen(mc_shape_format(shape, sizeof(shape), &t->shape))) > wshape)
 			wshape = n;
-		group_digits(buf, sizeof(buf), t->nbytes);
+		cmd_group_digits(buf, sizeof(buf), t->nbytes);
 		if ((n = strlen(buf)) > wbytes)
 			wbytes = n;
 	}
+	if (sel->n) {
+		fprintf(out, "\n%-*s  %-*s  %-*s  %*s%s\n", (int)wname, "NAME", (int)wdtype, "DTYPE",
+		        (int)wshape, "SHAPE", (int)wbytes, "BYTES", sha ? "  SHA256" : "");
+		for (size_t i = 0; i < sel->n; i++) {
+			const mc_tensor_info *t = mc_reader_tensor(r, sel->index[i]);
+			cmd_group_digits(buf, sizeof(buf), t->nbytes);
+			fprintf(out, "%-*s  %-*s  %-*s  %*s", (int)wname, sel->name[i], (int)wdtype,
+			        mc_dtype_name(t->dtype), (int)wshape,
+			        mc_shape_format(shape, sizeof(shape), &t->shape), (int)wbytes, buf);
+			if (sha) {
+				char h[65];
+				cmd_sha256_hex(h, sha[i]);
+				fprintf(out, "  %s", h);
+			}
+			fputc('\n', out);
+		}
+	}
+	cmd_tensor_totals(&params, &total, r, sel);
+	cmd_group_digits(buf, sizeof(buf), total);
+	cmd_group_digits(p, sizeof(p), params);
+	fprintf(out, "\ntotal: %zu tensor%s, %s parameter%s, %s byte%s\n", sel->n,
+	        sel->n == 1 ? "" : "s", p, params == 1 ? "" : "s", buf, total == 1 ? "" : "s");
+}
+
+static int print_text(const dump_ctx *d, const char *file)
+{
+	uint64_t params, total;
+	char buf[64];
+
+	cmd_tensor_totals(&params, &total, d->r, &d->sel);
 	printf("file:     %s\n", file);
 	printf("format:   %s\n", mc_reader_format(d->r));
-	group_digits(buf, sizeof(buf), params);
+	cmd_group_digits(buf, sizeof(buf), params);
 	printf("tensors:  %zu (%s parameter%s, ", d->sel.n, buf, params == 1 ? "" : "s");
 	printf("%s)\n", cmd_human_bytes(buf, sizeof(buf), total));
 	if (d->metadata && mc_value_len(d->metadata)) {
@@ -446,30 +499,7 @@ static int print_text(const dump_ctx *d, const char *file)
 		printf("\nvalues:\n");
 		print_tree(d->r, d->values, 2, 0);
 	}
-	if (d->sel.n) {
-		printf("\n%-*s  %-*s  %-*s  %*s%s\n", (int)wname, "NAME", (int)wdtype, "DTYPE",
-		       (int)wshape, "SHAPE", (int)wbytes, "BYTES", d->sha ? "  SHA256" : "");
-		for (size_t i = 0; i < d->sel.n; i++) {
-			const mc_tensor_info *t = mc_reader_tensor(d->r, d->sel.index[i]);
-			group_digits(buf, sizeof(buf), t->nbytes);
-			printf("%-*s  %-*s  %-*s  %*s", (int)wname, d->sel.name[i], (int)wdtype,
-			       mc_dtype_name(t->dtype), (int)wshape,
-			       mc_shape_format(shape, sizeof(shape), &t->shape), (int)wbytes, buf);
-			if (d->sha) {
-				char h[65];
-				hex(h, d->sha[i]);
-				printf("  %s", h);
-			}
-			fputc('\n', stdout);
-		}
-	}
-	group_digits(buf, sizeof(buf), total);
-	{
-		char p[64];
-		group_digits(p, sizeof(p), params);
-		printf("\ntotal: %zu tensor%s, %s parameter%s, %s byte%s\n", d->sel.n,
-		       d->sel.n == 1 ? "" : "s", p, params == 1 ? "" : "s", buf, total == 1 ? "" : "s");
-	}
+	cmd_print_tensor_table(stdout, d->r, &d->sel, (const uint8_t (*)[32])d->sha);
 	return EXIT_OK;
 }
 
@@ -485,6 +515,10 @@ int cmd_dump(int argc, char **argv)
 		return rc;
 	if (mc_reader_open(&d.r, o.file) != 0)
 		return cmd_report_error();
+	if (mc_onnx_model_of(d.r)) {
+		rc = dump_onnx(d.r, o.file, o.format, o.key, o.hash);
+		goto out;
+	}
 	if (!strcmp(o.format, "dot")) {
 		rc = cmd_usage_error("dump", "--format dot draws ONNX graphs; '%s' is a %s file", o.file,
 		                     mc_reader_format(d.r));
@@ -504,7 +538,7 @@ int cmd_dump(int argc, char **argv)
 	}
 	if (o.key && *o.key && d.values && !d.sel.n)
 		d.metadata = NULL; /* a sub-tree of values alone */
-	if (o.hash && (rc = hash_all(&d)) != 0)
+	if (o.hash && (rc = cmd_hash_tensors(&d.sha, d.r, &d.sel)) != 0)
 		goto out;
 	rc = !strcmp(o.format, "json") ? print_json(&d, o.file) : print_text(&d, o.file);
 	rc = cmd_finish_stdout(rc);

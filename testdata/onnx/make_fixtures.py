@@ -16,16 +16,25 @@ writes the same bytes.
 
 It writes:
   testdata/onnx/<name>.onnx              the fixtures (and external.bin)
-  testdata/expected/onnx__<name>.json    {"format", "tensors": [{"name",
+  testdata/expected/onnx__<name>.json    what `modelctl dump --format json
+                                         --hash` must print for the model, as
+                                         tests/cli/fixtures_test.py compares it:
+                                         {"format", "ir_version", "opset",
+                                         "producer_name", "producer_version",
+                                         "graph_name", "inputs", "outputs",
+                                         "nodes", "initializers": [{"name",
                                          "dtype", "shape", "nbytes", "sha256"}],
-                                         "metadata"} as tests/cli/fixtures_test.py
-                                         compares them with `modelctl dump`
+                                         "metadata"}
   tests/fuzz/corpus/onnx/<name>.onnx     the fixtures a model read from memory
                                          can hold (no external data): fuzz seeds
 
 The sha256 of each tensor is computed here from the values the script put in
 (dense, C order, little-endian), never from modelctl's output; where numpy
-has the dtype, onnx.numpy_helper.to_array must agree with it.  ONNX 1.12
+has the dtype, onnx.numpy_helper.to_array must agree with it.  The rest of
+the expected report (inputs and outputs with their dims, nodes with their
+attributes, subgraphs) is built from the model with the onnx
+package (expected_report below) in the contract's JSON shape for ONNX
+(design.md, "dump"), never from modelctl's output.  ONNX 1.12
 does not know the float8 element types (17 and 19, added in ONNX 1.14), so
 float8.onnx sets data_type by number and is not run through onnx.checker;
 every other model is.
@@ -185,9 +194,181 @@ def save(out, name, model, expected, metadata=None, seed=True):
     path = os.path.join(HERE, name)
     with open(path, "wb") as f:
         f.write(model.SerializeToString())
-    out[name] = {"format": "onnx", "tensors": expected, "metadata": metadata or {}}
+    assert dict(metadata or {}) == {p.key: p.value for p in model.metadata_props}
+    out[name] = expected_report(model, expected)
     if seed:
         shutil.copyfile(path, os.path.join(CORPUS, name))
+
+
+# ---- the expected report -------------------------------------------------------
+# `modelctl dump --format json` of an ONNX model, rebuilt here from the model
+# with the onnx package.  Floats are written as the shortest text that reads
+# back as the same value of their own type (float32 for attributes, a
+# tensor's dtype for its elements), NaN and the infinities as strings.
+
+ELEM_NAMES = {t: name for t, name, _ in DTYPES}
+ELEM_NAMES.update({FLOAT8E4M3FN: "float8_e4m3fn", FLOAT8E5M2: "float8_e5m2"})
+ITEMSIZE = {name: (np.dtype(npd).itemsize if npd else 2) for _, name, npd in DTYPES}
+ITEMSIZE.update({"float8_e4m3fn": 1, "float8_e5m2": 1})
+ONNX_ONLY_NAMES = {TensorProto.STRING: "string", 18: "float8e4m3fnuz", 20: "float8e5m2fnuz",
+                   21: "uint4", 22: "int4", 23: "float4e2m1"}
+# tensor elements dump shows: numpy dtype of each contract dtype it reads
+ELEM_NUMPY = {name: npd for _, name, npd in DTYPES if npd is not None}
+SMALL_TENSOR = 16
+
+
+def elem_name(elem_type):
+    """The contract's dtype name of an ONNX element type, ONNX's own in lower
+    case for types modelctl has no dtype for, None for 0 and unknown numbers."""
+    return ELEM_NAMES.get(elem_type) or ONNX_ONLY_NAMES.get(elem_type)
+
+
+def shortest(x):
+    """A numpy float as dump writes it: the shortest decimal that reads back
+    as the same value of its type, as a Python float; nan/inf as strings."""
+    if np.isnan(x):
+        return "nan"
+    if np.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    return float(np.format_float_scientific(x, unique=True))
+
+
+def type_text(tp):
+    """A TypeProto as modelctl names it: tensor(float32), seq(...), map(k,v)."""
+    kind = tp.WhichOneof("value")
+    if kind in ("tensor_type", "sparse_tensor_type"):
+        t = getattr(tp, kind)
+        et = t.elem_type if t.HasField("elem_type") else 0
+        name = elem_name(et)
+        return "%s(%s)" % ("tensor" if kind == "tensor_type" else "sparse_tensor",
+                           name if name else et)
+    if kind == "sequence_type":
+        return "seq(%s)" % type_text(tp.sequence_type.elem_type)
+    if kind == "map_type":
+        return "map(%s,%s)" % (elem_name(tp.map_type.key_type) or "?",
+                               type_text(tp.map_type.value_type))
+    if kind == "optional_type":
+        return "optional(%s)" % type_text(tp.optional_type.elem_type)
+    return "?"
+
+
+def value_json(vi):
+    """{"name", "dtype", "shape"}: dims as ints, symbols or None (unknown)."""
+    tp = vi.type
+    kind = tp.WhichOneof("value") if vi.HasField("type") else None
+    out = {"name": vi.name, "dtype": None, "shape": None}
+    if kind not in ("tensor_type", "sparse_tensor_type"):
+        if kind is not None:
+            out["dtype"] = type_text(tp)
+        return out
+    t = getattr(tp, kind)
+    out["dtype"] = (elem_name(t.elem_type if t.HasField("elem_type") else 0)
+                    if kind == "tensor_type" else type_text(tp))
+    if t.HasField("shape"):
+        dims = []
+        for d in t.shape.dim:
+            which = d.WhichOneof("value")
+            if which == "dim_value" and d.dim_value >= 0:
+                dims.append(d.dim_value)
+            elif which == "dim_param" and d.dim_param:
+                dims.append(d.dim_param)
+            else:
+                dims.append(None)
+        out["shape"] = dims
+    return out
+
+
+def text_or_bytes(b):
+    try:
+        text = b.decode("utf-8")
+    except UnicodeDecodeError:
+        text = None
+    if text is None or "\0" in text:
+        return {"bytes": b.hex()}
+    return text
+
+
+def element_json(x, dtype):
+    if dtype == "bool":
+        return bool(x)
+    if np.issubdtype(np.dtype(ELEM_NUMPY[dtype]), np.integer):
+        return int(x)
+    if np.issubdtype(np.dtype(ELEM_NUMPY[dtype]), np.complexfloating):
+        return [shortest(x.real), shortest(x.imag)]
+    return shortest(x)
+
+
+def tensor_json(t):
+    dtype = elem_name(t.data_type)
+    out = {"dtype": dtype, "shape": list(t.dims)}
+    if dtype in ELEM_NUMPY and int(np.prod(t.dims)) <= SMALL_TENSOR:
+        out["value"] = [element_json(x, dtype) for x in numpy_helper.to_array(t).ravel()]
+    return out
+
+
+def sparse_json(sp):
+    return {"sparse_tensor": {"dtype": elem_name(sp.values.data_type), "shape": list(sp.dims)}}
+
+
+def attr_json(a):
+    A = onnx.AttributeProto
+    return {
+        A.FLOAT: lambda: shortest(np.float32(a.f)),
+        A.INT: lambda: a.i,
+        A.STRING: lambda: text_or_bytes(a.s),
+        A.TENSOR: lambda: tensor_json(a.t),
+        A.GRAPH: lambda: graph_json(a.g),
+        A.SPARSE_TENSOR: lambda: sparse_json(a.sparse_tensor),
+        A.TYPE_PROTO: lambda: type_text(a.tp),
+        A.FLOATS: lambda: [shortest(np.float32(f)) for f in a.floats],
+        A.INTS: lambda: list(a.ints),
+        A.STRINGS: lambda: [text_or_bytes(s) for s in a.strings],
+        A.TENSORS: lambda: [tensor_json(t) for t in a.tensors],
+        A.GRAPHS: lambda: [graph_json(g) for g in a.graphs],
+        A.SPARSE_TENSORS: lambda: [sparse_json(sp) for sp in a.sparse_tensors],
+        A.TYPE_PROTOS: lambda: [type_text(tp) for tp in a.type_protos],
+    }[a.type]()
+
+
+def node_json(n):
+    return {"name": n.name, "op_type": n.op_type, "domain": n.domain,
+            "inputs": list(n.input), "outputs": list(n.output),
+            "attributes": {a.name: attr_json(a) for a in n.attribute}}
+
+
+def inputs_json(g):
+    """Graph inputs less initializers (which models before IR 4 list there)."""
+    inits = {t.name for t in g.initializer}
+    return [value_json(vi) for vi in g.input if vi.name not in inits]
+
+
+def graph_json(g):
+    """A subgraph; its initializers' nbytes where modelctl has their dtype."""
+    inits = []
+    for t in g.initializer:
+        e = {"name": t.name, "dtype": elem_name(t.data_type), "shape": list(t.dims)}
+        if e["dtype"] in ITEMSIZE:
+            e["nbytes"] = int(np.prod(t.dims)) * ITEMSIZE[e["dtype"]]
+        inits.append(e)
+    return {"name": g.name, "inputs": inputs_json(g),
+            "outputs": [value_json(vi) for vi in g.output],
+            "nodes": [node_json(n) for n in g.node], "initializers": inits}
+
+
+def expected_report(model, initializers):
+    """The report of a model whose main-graph initializers are `initializers`
+    (entries made by entry(), from the values the script put in)."""
+    g = model.graph
+    assert [t.name for t in g.initializer] == [e["name"] for e in initializers]
+    return {"format": "onnx", "ir_version": model.ir_version,
+            "opset": {(o.domain if o.domain not in ("", "ai.onnx") else "ai.onnx"): o.version
+                      for o in model.opset_import},
+            "producer_name": model.producer_name, "producer_version": model.producer_version,
+            "graph_name": g.name, "inputs": inputs_json(g),
+            "outputs": [value_json(vi) for vi in g.output],
+            "nodes": [node_json(n) for n in g.node],
+            "initializers": initializers,
+            "metadata": {p.key: p.value for p in model.metadata_props}}
 
 
 # ---- the fixtures ------------------------------------------------------------
@@ -401,17 +582,22 @@ def torch_export(out):
         expected.append(entry(t.name, {np.dtype(np.float32): "float32",
                                        np.dtype(np.int64): "int64"}[a.dtype],
                               list(t.dims), le_bytes(a)))
-    out["torch_convbn.onnx"] = {"format": "onnx", "tensors": expected, "metadata": {}}
+    out["torch_convbn.onnx"] = expected_report(m, expected)
     shutil.copyfile(path, os.path.join(CORPUS, "torch_convbn.onnx"))
 
 
 def expected_json(exp):
-    """The expected values as JSON with one tensor per line, for readable diffs."""
+    """The expected report as JSON with one key, node and initializer per
+    line, for readable diffs."""
     dump = lambda v: json.dumps(v, ensure_ascii=False)
-    tensors = ",\n".join("  " + dump(t) for t in exp["tensors"])
-    tensors = "[\n%s\n ]" % tensors if tensors else "[]"
-    return ('{"format": %s,\n "tensors": %s,\n "metadata": %s}\n'
-            % (dump(exp["format"]), tensors, dump(exp["metadata"])))
+    lines = []
+    for key, value in exp.items():
+        if isinstance(value, list) and value and key in ("nodes", "initializers"):
+            items = ",\n".join("  " + dump(v) for v in value)
+            lines.append("%s: [\n%s\n ]" % (dump(key), items))
+        else:
+            lines.append("%s: %s" % (dump(key), dump(value)))
+    return "{" + ",\n ".join(lines) + "}\n"
 
 
 def main():

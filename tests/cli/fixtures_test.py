@@ -9,7 +9,11 @@ For every TESTDATA_DIR/expected/<path with / as __>.json this runs
 exits 0 and that the format, the tensors (name, dtype, shape, nbytes,
 sha256, in order) and the metadata equal the recorded values, and so do the
 values (the non-tensor tree, tensors as {"tensor": NAME}) when the expected
-file records them: dict keys in order, true/false never equal to 1/0. It prints one
+file records them: dict keys in order, true/false never equal to 1/0. An ONNX
+model's expected file records the ONNX report instead (it has "initializers"
+where a checkpoint has "tensors"): the initializers are checked as tensors
+are, and every other key it records (ir_version, opset, inputs, outputs,
+nodes with their attributes, ...) must be equal in the same way. It prints one
 line for each fixture and a closing line such as "12 passed, 0 failed". It exits
 1 if any fixture fails, or if no expected files were found. It uses the
 standard library only.
@@ -50,19 +54,32 @@ def same_json(a, b):
     return type(a) is type(b) and a == b
 
 
-def compare(expected, got):
-    """A list of differences, empty when the dump matches."""
+def first_difference(want, got, path):
+    """The path of the first place where got differs from want (same_json's
+    rules), and the two values there; None when they are equal."""
+    if isinstance(want, dict) and isinstance(got, dict) and list(want) != list(got):
+        return path + " keys", list(got), list(want)
+    if isinstance(want, dict) and isinstance(got, dict):
+        for k in want:
+            d = first_difference(want[k], got[k], "%s.%s" % (path, k))
+            if d:
+                return d
+        return None
+    if isinstance(want, list) and isinstance(got, list) and len(want) == len(got):
+        for i, (w, g) in enumerate(zip(want, got)):
+            d = first_difference(w, g, "%s[%d]" % (path, i))
+            if d:
+                return d
+        return None
+    return None if same_json(want, got) else (path, got, want)
+
+
+def compare_tensors(want, tensors, key):
+    """Differences between the expected tensors and the dumped list `key`."""
     problems = []
-    if not isinstance(got, dict):
-        return ["the output is not a JSON object: %s" % brief(got)]
-    if got.get("format") != expected["format"]:
-        problems.append("format %s, expected %s" % (brief(got.get("format")),
-                                                    brief(expected["format"])))
-    tensors = got.get("tensors")
     if not isinstance(tensors, list):
-        problems.append("no \"tensors\" list: %s" % brief(tensors))
+        problems.append("no \"%s\" list: %s" % (key, brief(tensors)))
         tensors = []
-    want = expected["tensors"]
     got_names = [t.get("name") if isinstance(t, dict) else t for t in tensors]
     want_names = [t["name"] for t in want]
     if got_names != want_names:
@@ -80,12 +97,29 @@ def compare(expected, got):
         g = by_name.get(w["name"])
         if g is None:
             continue  # already reported with the names
-        for key in TENSOR_KEYS:
-            if key not in g:
-                problems.append("tensor %s: no %s" % (brief(w["name"]), key))
-            elif g[key] != w[key]:
+        for k in TENSOR_KEYS:
+            if k not in g:
+                problems.append("tensor %s: no %s" % (brief(w["name"]), k))
+            elif g[k] != w[k]:
                 problems.append("tensor %s: %s %s, expected %s" % (
-                    brief(w["name"]), key, brief(g[key]), brief(w[key])))
+                    brief(w["name"]), k, brief(g[k]), brief(w[k])))
+    return problems
+
+
+def compare(expected, got):
+    """A list of differences, empty when the dump matches."""
+    problems = []
+    if not isinstance(got, dict):
+        return ["the output is not a JSON object: %s" % brief(got)]
+    if got.get("format") != expected["format"]:
+        problems.append("format %s, expected %s" % (brief(got.get("format")),
+                                                    brief(expected["format"])))
+    onnx = "initializers" in expected
+    if onnx:
+        problems += compare_tensors(expected["initializers"], got.get("initializers"),
+                                    "initializers")
+    else:
+        problems += compare_tensors(expected["tensors"], got.get("tensors"), "tensors")
     # "metadata" is a dict for every checkpoint; a format without metadata
     # may leave it out or write null, which stands for {}
     meta = got.get("metadata")
@@ -96,6 +130,12 @@ def compare(expected, got):
     if "values" in expected and not same_json(expected["values"], got.get("values")):
         problems.append("values %s, expected %s" % (brief(got.get("values"), 600),
                                                      brief(expected["values"], 600)))
+    for key in expected:
+        if not onnx or key in ("format", "initializers", "metadata"):
+            continue
+        d = first_difference(expected[key], got.get(key), key)
+        if d:
+            problems.append("%s: %s, expected %s" % (d[0], brief(d[1]), brief(d[2])))
     return problems
 
 
