@@ -839,9 +839,13 @@ int mc_onnx_tensor_read(const mc_onnx_model *m, const Onnx__TensorProto *t, mc_v
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	for (size_t i = 0; i < m->ninit; i++)
-		if (m->graph->initializer[i] == t)
+	/* an initializer was resolved at open: found by name (names are
+	 * unique), it is this one only if it is the same struct */
+	if (t->name) {
+		int64_t i = mc_onnx_initializer_find(m, t->name);
+		if (i >= 0 && m->graph->initializer[i] == t)
 			return src_view(m, &m->init[i], out);
+	}
 	if ((rc = tensor_resolve(m, t, &s)) != 0)
 		return rc;
 	return src_view(m, &s, out);

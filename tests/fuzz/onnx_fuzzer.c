@@ -5,7 +5,9 @@
  * commands will (every node's attributes, subgraph bodies, value types) and
  * read every other tensor the model holds.  Those may be refused (a
  * Constant's tensor is only checked when read), but never with MC_ENOMEM:
- * sizes are checked against the bytes present.  Seeds live in
+ * sizes are checked against the bytes present.  Then the structural check
+ * (onnx_check.h) runs over the model; it too must never run out of memory,
+ * and its list must stay within its cap.  Seeds live in
  * tests/fuzz/corpus/onnx/ (written by testdata/onnx/make_fixtures.py).
  */
 #include <stdint.h>
@@ -13,6 +15,7 @@
 
 #include "fuzzutil.h"
 #include "onnx.h"
+#include "onnx_check.h"
 #include "banned.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -31,6 +34,21 @@ static void read_tensor(const mc_onnx_model *m, const Onnx__TensorProto *t)
 	if (rc == 0 && mc_view_sha256(md, &v) != 0)
 		abort();
 	mc_view_release(&v);
+}
+
+static void check_model(const mc_onnx_model *m)
+{
+	mc_onnx_problems p;
+	size_t problems = 0;
+
+	if (mc_onnx_check(&p, m) != 0)
+		abort();
+	for (size_t i = 0; i < p.count; i++)
+		problems += !p.items[i].note && !(p.dropped && i == p.count - 1);
+	if (p.count > MC_ONNX_CHECK_MAX_PROBLEMS + 1 || problems > p.errors ||
+	    (p.errors && !p.count))
+		abort();
+	mc_onnx_problems_release(&p);
 }
 
 static void walk_type(const Onnx__TypeProto *tp)
@@ -86,6 +104,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		walk_graph(m, mc_onnx_graph(m));
 		(void)mc_onnx_opset(m, "");
 		(void)mc_onnx_metadata(m, "author");
+		check_model(m);
 		for (size_t i = 0; i < mc_reader_count(r); i++)
 			if (mc_onnx_initializer_find(m, mc_reader_tensor(r, i)->name) < 0)
 				abort();

@@ -21,6 +21,7 @@
 #include "graph.h"
 #include "modelctl.h"
 #include "onnx.h"
+#include "onnx_check.h"
 
 void *__real_malloc(size_t n);
 void *__real_calloc(size_t n, size_t m);
@@ -119,6 +120,23 @@ static int exercise_write(const char *path)
 	return rc;
 }
 
+/* The structural check over a model that opens (every problem it finds
+ * is a string it allocates). */
+static int exercise_check(const char *path)
+{
+	mc_reader *r = NULL;
+	mc_onnx_problems p;
+	int rc = mc_reader_open(&r, path);
+
+	if (!rc) {
+		rc = mc_onnx_check(&p, mc_onnx_model_of(r));
+		if (!rc)
+			mc_onnx_problems_release(&p);
+	}
+	mc_reader_close(r);
+	return rc;
+}
+
 static void fail_each_allocation_of(int (*fn)(const char *), const char *path)
 {
 	for (long n = 0;; n++) {
@@ -177,11 +195,24 @@ static void test_onnx_writer(void **state)
 	fail_each_allocation_of(exercise_write, "testdata/onnx/external.onnx");
 }
 
+static void test_onnx_check(void **state)
+{
+	static const char *models[] = {"testdata/onnx/subgraphs.onnx", "testdata/onnx/attributes.onnx",
+	                               "testdata/onnx/torch_convbn.onnx",
+	                               "testdata/onnx/invalid/several.onnx",
+	                               "testdata/onnx/invalid/function_body.onnx",
+	                               "testdata/onnx/invalid/subgraph_outer_later.onnx"};
+	(void)state;
+	for (size_t i = 0; i < sizeof(models) / sizeof(models[0]); i++)
+		fail_each_allocation_of(exercise_check, models[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fixtures),
 		cmocka_unit_test(test_onnx_writer),
+		cmocka_unit_test(test_onnx_check),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
