@@ -7,10 +7,16 @@
  * Constant's tensor is only checked when read), but never with MC_ENOMEM:
  * sizes are checked against the bytes present.  Then the structural check
  * (onnx_check.h) runs over the model; it too must never run out of memory,
- * and its list must stay within its cap.  Seeds live in
+ * and its list must stay within its cap.  Last, the model is written
+ * again (onnx_write.c): the copy must open, and writing the copy must give
+ * the same bytes, so the writer is exercised on every shape of model the
+ * reader lets through.  Seeds live in
  * tests/fuzz/corpus/onnx/ (written by testdata/onnx/make_fixtures.py).
  */
+#define _GNU_SOURCE /* open_memstream */
 #include <stdint.h>
+#include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 
 #include "fuzzutil.h"
@@ -49,6 +55,44 @@ static void check_model(const mc_onnx_model *m)
 	    (p.errors && !p.count))
 		abort();
 	mc_onnx_problems_release(&p);
+}
+
+/* The model written to memory; NULL when the writer refused it, which it
+ * may only do for a model protobuf could not hold. */
+static char *rewrite(const mc_onnx_model *m, size_t *len)
+{
+	char *buf = NULL;
+	FILE *fp = open_memstream(&buf, len);
+	int rc;
+
+	if (!fp)
+		abort();
+	rc = mc_onnx_write_stream(fp, "fuzz.onnx", mc_onnx_proto(m), mc_onnx_model_data, (void *)m);
+	if (fclose(fp) != 0 || (rc && rc != MC_ELIMIT))
+		abort();
+	if (rc) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+static void check_rewrite(const mc_onnx_model *m)
+{
+	size_t n1, n2;
+	char *first = rewrite(m, &n1), *second;
+	mc_reader *r = NULL;
+
+	if (!first)
+		return;
+	if (mc_reader_open_memory(&r, first, n1, "rewritten.onnx", "onnx") != 0)
+		abort();
+	second = rewrite(mc_onnx_model_of(r), &n2);
+	if (!second || n1 != n2 || memcmp(first, second, n1) != 0)
+		abort();
+	mc_reader_close(r);
+	free(first);
+	free(second);
 }
 
 static void walk_type(const Onnx__TypeProto *tp)
@@ -105,6 +149,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(void)mc_onnx_opset(m, "");
 		(void)mc_onnx_metadata(m, "author");
 		check_model(m);
+		check_rewrite(m);
 		for (size_t i = 0; i < mc_reader_count(r); i++)
 			if (mc_onnx_initializer_find(m, mc_reader_tensor(r, i)->name) < 0)
 				abort();
