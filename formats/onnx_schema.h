@@ -3,9 +3,10 @@
  * ONNX operator schemas: for every operator of ai.onnx, ai.onnx.ml and
  * ai.onnx.preview.training, every version onnx defines, with its input
  * and output counts, formal parameters and attributes.  The table
- * (onnx_schema.c) is generated from onnx's own schemas by
+ * (onnx_schema_table.c) is generated from onnx's own schemas by
  * tools/gen_onnx_schema.py; its header comment names the onnx version and
- * the newest opset of each domain it knows.  The structural check
+ * the newest opset of each domain it knows.  The lookups (onnx_schema.c)
+ * are written by hand.  The structural check
  * (onnx_check.c) verifies nodes against it; the runtime can find an
  * operator's inputs and attribute defaults' presence here too.  Everything
  * is static data: pointers returned live as long as the program.
@@ -51,9 +52,21 @@ typedef struct mc_onnx_schema {
 	                         LayerNormalization-17 only) */
 } mc_onnx_schema;
 
-/* The whole table, sorted by domain, op_type and since_version. */
-extern const mc_onnx_schema *const mc_onnx_schemas;
+/* The newest opset of a domain the table knows. */
+typedef struct mc_onnx_domain {
+	const char *domain; /* "" for ai.onnx */
+	int max_version;
+} mc_onnx_domain;
+
+/* The whole table, sorted by domain, op_type and since_version as strcmp
+ * orders the names (generated: onnx_schema_table.c). */
+extern const mc_onnx_schema mc_onnx_schemas[];
 extern const size_t mc_onnx_nschemas;
+
+/* Every domain the table knows, sorted by name (generated:
+ * onnx_schema_table.c). */
+extern const mc_onnx_domain mc_onnx_domains[];
+extern const size_t mc_onnx_ndomains;
 
 /* The schema of op_type in domain ("" or "ai.onnx" for the default one)
  * at opset `version`: the one with the largest since_version <= version,

@@ -287,7 +287,10 @@ static Onnx__ValueInfoProto *value_info(mc_gb *b, const char *name, mc_dtype dty
 	return b->err ? NULL : vi;
 }
 
-int mc_gb_input(mc_gb_graph *g, const char *name, mc_dtype dtype, int rank, const mc_gb_dim *dims)
+/* Append a ValueInfoProto to one of g's lists: *arr, with *n in use and
+ * *cap allocated. */
+static int push_value_info(mc_gb_graph *g, Onnx__ValueInfoProto ***arr, size_t *n, size_t *cap,
+                           const char *name, mc_dtype dtype, int rank, const mc_gb_dim *dims)
 {
 	mc_gb *b = g->b;
 	Onnx__ValueInfoProto *vi;
@@ -296,32 +299,26 @@ int mc_gb_input(mc_gb_graph *g, const char *name, mc_dtype dtype, int rank, cons
 		return b->err;
 	if (!(vi = value_info(b, name, dtype, rank, dims)))
 		return b->err;
-	return PUSH(b, g->proto.input, g->proto.n_input, g->input_cap, vi);
+	return PUSH(b, *arr, *n, *cap, vi);
+}
+
+int mc_gb_input(mc_gb_graph *g, const char *name, mc_dtype dtype, int rank, const mc_gb_dim *dims)
+{
+	return push_value_info(g, &g->proto.input, &g->proto.n_input, &g->input_cap, name, dtype,
+	                       rank, dims);
 }
 
 int mc_gb_output(mc_gb_graph *g, const char *name, mc_dtype dtype, int rank, const mc_gb_dim *dims)
 {
-	mc_gb *b = g->b;
-	Onnx__ValueInfoProto *vi;
-
-	if (b->err)
-		return b->err;
-	if (!(vi = value_info(b, name, dtype, rank, dims)))
-		return b->err;
-	return PUSH(b, g->proto.output, g->proto.n_output, g->output_cap, vi);
+	return push_value_info(g, &g->proto.output, &g->proto.n_output, &g->output_cap, name, dtype,
+	                       rank, dims);
 }
 
 int mc_gb_value_info(mc_gb_graph *g, const char *name, mc_dtype dtype, int rank,
                      const mc_gb_dim *dims)
 {
-	mc_gb *b = g->b;
-	Onnx__ValueInfoProto *vi;
-
-	if (b->err)
-		return b->err;
-	if (!(vi = value_info(b, name, dtype, rank, dims)))
-		return b->err;
-	return PUSH(b, g->proto.value_info, g->proto.n_value_info, g->vi_cap, vi);
+	return push_value_info(g, &g->proto.value_info, &g->proto.n_value_info, &g->vi_cap, name,
+	                       dtype, rank, dims);
 }
 
 /* ---- tensors ----------------------------------------------------------------------- */

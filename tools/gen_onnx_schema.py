@@ -1,12 +1,12 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: MIT
-"""Write formats/onnx_schema.c: ONNX's operator schemas as a C table.
+"""Write formats/onnx_schema_table.c: ONNX's operator schemas as a C table.
 
 Run with Debian's Python, which has the onnx package (CI does not, so the
 output is committed together with this script):
 
     apt-get install python3-onnx   # once
-    /usr/bin/python3 tools/gen_onnx_schema.py            # rewrites formats/onnx_schema.c
+    /usr/bin/python3 tools/gen_onnx_schema.py            # rewrites formats/onnx_schema_table.c
     /usr/bin/python3 tools/gen_onnx_schema.py -o FILE    # or writes FILE
 
 Every schema onnx.defs.get_all_schemas_with_history() returns (every
@@ -18,12 +18,16 @@ AttributeProto type, required), and whether onnx's checker lets a node
 carry attributes the schema does not name (Python does not expose that
 flag, so the script asks onnx.checker.check_node about a minimal node with
 one made-up attribute).  Rows are sorted by domain, op_type and
-since_version as strcmp orders the names, so the lookup in the same file
-is a binary search; identical parameter and attribute lists are shared.
-The newest version of each domain comes from onnx's schema_version_map.
-The output depends only on the onnx version, so running the script again
-with the same onnx writes the same bytes.  The lookup functions at the end
-of the output are the text of LOOKUP below.
+since_version as strcmp orders the names, so that the lookup in
+formats/onnx_schema.c can search them by halves; identical parameter and
+attribute lists are shared.  The newest version of each domain comes from
+onnx's schema_version_map.
+
+The output is data only: mc_onnx_schemas, mc_onnx_nschemas, mc_onnx_domains
+and mc_onnx_ndomains, declared in formats/onnx_schema.h.  The functions that
+search them are written by hand in formats/onnx_schema.c.  The output
+depends only on the onnx version, so running the script again with the same
+onnx writes the same bytes.
 """
 import argparse
 import os
@@ -33,7 +37,7 @@ import onnx
 from onnx import AttributeProto, checker, defs, helper
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DEFAULT_OUT = os.path.join(os.path.dirname(HERE), "formats", "onnx_schema.c")
+DEFAULT_OUT = os.path.join(os.path.dirname(HERE), "formats", "onnx_schema_table.c")
 
 # onnx's FormalParameterOption values, as the short names the output
 # defines for formats/onnx_schema.h's MC_ONNX_PARAM_*
@@ -54,12 +58,10 @@ HEADER = """\
  * Do not edit: change the script and run it again
  * (/usr/bin/python3 tools/gen_onnx_schema.py), with a newer onnx to know
  * newer opsets.  {nschemas} schemas of {nops} operators, sorted by domain,
- * op_type and since_version; the lookups at the end (the text of the
- * script's LOOKUP) search them by halves.
+ * op_type and since_version; onnx_schema.c searches them by halves.
  */
 #include <limits.h>
 #include <stddef.h>
-#include <string.h>
 
 #include "onnx_schema.h"
 #include "banned.h"
@@ -72,70 +74,6 @@ HEADER = """\
 enum {{
 {attr_types}
 }};
-"""
-
-LOOKUP = """
-#undef S
-#undef O
-#undef V
-
-const mc_onnx_schema *const mc_onnx_schemas = schemas;
-const size_t mc_onnx_nschemas = sizeof(schemas) / sizeof(schemas[0]);
-
-/* The default domain has two names; the table uses "". */
-static const char *table_domain(const char *domain)
-{
-	return !domain || strcmp(domain, "ai.onnx") == 0 ? "" : domain;
-}
-
-static int key_cmp(const mc_onnx_schema *s, const char *domain, const char *op_type)
-{
-	int c = strcmp(s->domain, domain);
-	return c ? c : strcmp(s->op_type, op_type);
-}
-
-const mc_onnx_schema *mc_onnx_schema_history(size_t *count, const char *domain,
-                                             const char *op_type)
-{
-	size_t lo = 0, hi = mc_onnx_nschemas, end;
-
-	*count = 0;
-	if (!op_type)
-		return NULL;
-	domain = table_domain(domain);
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (key_cmp(&schemas[mid], domain, op_type) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (end = lo; end < mc_onnx_nschemas && key_cmp(&schemas[end], domain, op_type) == 0;)
-		end++;
-	*count = end - lo;
-	return end > lo ? &schemas[lo] : NULL;
-}
-
-const mc_onnx_schema *mc_onnx_schema_find(const char *domain, const char *op_type,
-                                          int64_t version)
-{
-	const mc_onnx_schema *h, *found = NULL;
-	size_t n;
-
-	h = mc_onnx_schema_history(&n, domain, op_type);
-	for (size_t i = 0; i < n && h[i].since_version <= version; i++)
-		found = &h[i];
-	return found;
-}
-
-int mc_onnx_schema_max_version(const char *domain)
-{
-	domain = table_domain(domain);
-	for (size_t i = 0; i < sizeof(domains) / sizeof(domains[0]); i++)
-		if (strcmp(domains[i].domain, domain) == 0)
-			return domains[i].max_version;
-	return 0;
-}
 """
 
 
@@ -183,6 +121,11 @@ def allows_unchecked_attributes(s):
 def count(n):
     """A count as C: onnx's "no upper bound" is INT_MAX."""
     return "INT_MAX" if n >= INT_MAX else str(n)
+
+
+def c_count(array):
+    """C for the number of elements of a defined array."""
+    return "sizeof(%s) / sizeof(%s[0])" % (array, array)
 
 
 def c_str(s):
@@ -253,10 +196,11 @@ def main():
                                     key=lambda kv: int(kv[1]))),
     )
     text += "\n" + "\n".join(lines) + "\n\n"
-    text += "static const mc_onnx_schema schemas[] = {\n" + "\n".join(rows) + "\n};\n\n"
-    text += "static const struct {\n\tconst char *domain;\n\tint max_version;\n} domains[] = {\n"
+    text += "const mc_onnx_schema mc_onnx_schemas[] = {\n" + "\n".join(rows) + "\n};\n"
+    text += "const size_t mc_onnx_nschemas = %s;\n\n" % c_count("mc_onnx_schemas")
+    text += "const mc_onnx_domain mc_onnx_domains[] = {\n"
     text += "".join("\t{%s, %d},\n" % (c_str(d), v[1]) for d, v in domains) + "};\n"
-    text += LOOKUP
+    text += "const size_t mc_onnx_ndomains = %s;\n" % c_count("mc_onnx_domains")
     with open(args.output, "w", encoding="ascii", newline="\n") as f:
         f.write(text)
     print("%s: %d schemas" % (args.output, len(schemas)), file=sys.stderr)

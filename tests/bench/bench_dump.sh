@@ -19,12 +19,12 @@
 # chooses where the files go, and it needs that much free space.
 set -euo pipefail
 export LC_ALL=C # a '.' in $EPOCHREALTIME and in awk's numbers
+# shellcheck source=tests/bench/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh" # die, best_of3, ratio, verdict
 
 MODELCTL=${1:-build/modelctl}
 BIG_MB=${BENCH_MB:-1024}
 SMALL_MB=10
-
-die() { echo "bench_dump: $*" >&2; exit 1; }
 
 [ -x "$MODELCTL" ] || die "$MODELCTL: not an executable (build first, or pass the path)"
 command -v python3 >/dev/null || die "python3 is needed to write the header"
@@ -67,22 +67,6 @@ header_size() { # the 8-byte length prefix plus the JSON header
 	python3 -c 'import struct,sys; f=open(sys.argv[1],"rb"); print(8 + struct.unpack("<Q", f.read(8))[0])' "$1"
 }
 
-# best_of3 CMD...: print the best wall time in seconds of three runs, with
-# the output discarded. A failing run stops the benchmark.
-best_of3() {
-	local best="" t0 t1 d
-	for _ in 1 2 3; do
-		t0=$EPOCHREALTIME
-		"$@" >/dev/null 2>"$work/err" || { cat "$work/err" >&2; die "failed: $*"; }
-		t1=$EPOCHREALTIME
-		d=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", b - a }')
-		best=$(awk -v a="$best" -v b="$d" 'BEGIN { print (a == "" || b < a) ? b : a }')
-	done
-	echo "$best"
-}
-
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }'; }
-
 echo "modelctl: $MODELCTL"
 echo "writing a ${BIG_MB} MiB and a ${SMALL_MB} MiB safetensors file in $work ..."
 big="$work/big.safetensors"
@@ -118,7 +102,6 @@ printf '%-6s %12s %9s %10ss %12ss %6sx %10ss\n' small "$small_size" "$small_hdr"
 echo
 echo "times: best of 3, wall clock, page cache warm"
 
-verdict() { if awk "BEGIN { exit !($1) }"; then echo "met"; else echo "MISSED"; fi; }
 r_hash=$(ratio "$hash_big" "$sha_big")
 r_flat=$(ratio "$dump_big" "$dump_small")
 echo "dump --hash / sha256sum on the big file:  ${r_hash}x   (target <= 1.3x: $(verdict "$r_hash <= 1.3"))"

@@ -25,13 +25,14 @@
 # Debian's python3-onnx); TMPDIR where the file goes.
 set -euo pipefail
 export LC_ALL=C
+# shellcheck source=tests/bench/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh" # die, best_of3, ratio, verdict
+RATIO_DECIMALS=3
 
 MODELCTL=${1:-build/modelctl}
 REWRITE=${REWRITE:-$(dirname "$MODELCTL")/bench_onnx_rewrite}
 MB=${BENCH_MB:-500}
 PY=${PYTHON:-/usr/bin/python3}
-
-die() { echo "bench_onnx: $*" >&2; exit 1; }
 
 [ -x "$MODELCTL" ] || die "$MODELCTL: not an executable (build first, or pass the path)"
 "$PY" -c 'import onnx, numpy' 2>/dev/null ||
@@ -78,18 +79,6 @@ EOF
 size=$(stat -c %s "$model")
 cat "$model" >/dev/null # warm the page cache
 
-best_of3() {
-	local best="" t0 t1 d
-	for _ in 1 2 3; do
-		t0=$EPOCHREALTIME
-		"$@" >/dev/null 2>"$work/err" || { cat "$work/err" >&2; die "failed: $*"; }
-		t1=$EPOCHREALTIME
-		d=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", b - a }')
-		best=$(awk -v a="$best" -v b="$d" 'BEGIN { print (a == "" || b < a) ? b : a }')
-	done
-	echo "$best"
-}
-
 rss() { # peak RSS in KB of a command
 	/usr/bin/time -f %M -o "$work/rss" "$@" >/dev/null 2>"$work/err" ||
 		{ cat "$work/err" >&2; die "failed: $*"; }
@@ -134,8 +123,6 @@ rm -f "$work/py_ext.data"
 r_save_ext=$(rss "${save_ext_cmd[@]}")
 rm -f "$work"/*.data "$work"/out*.onnx "$work"/py*.onnx
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b > 0) ? a / b : 0 }'; }
-verdict() { if awk "BEGIN { exit !($1) }"; then echo "met"; else echo "MISSED"; fi; }
 size_kb=$((size / 1024))
 
 echo

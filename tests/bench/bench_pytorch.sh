@@ -39,8 +39,9 @@ MB=${BENCH_MB:-1024}
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 PY=/usr/bin/python3
-
-die() { echo "bench_pytorch: $*" >&2; exit 1; }
+# shellcheck source=tests/bench/lib.sh
+. "$HERE/lib.sh" # die, best_of3, ratio, verdict
+RATIO_DECIMALS=1
 
 [ -x "$MODELCTL" ] || die "$MODELCTL: not an executable (build first, or pass the path)"
 LIB=$(dirname "$MODELCTL")/libmodelctl.a
@@ -92,21 +93,6 @@ EOF
 deps="-lcjson -lcrypto -lz -lm $(pkg-config --libs libprotobuf-c 2>/dev/null || true)"
 ${CC:-cc} -O2 -I"$ROOT/lib" -I"$ROOT/formats" "$work/read_all.c" "$LIB" $deps \
 	-o "$work/read_all" || die "cannot compile the read-all program against $LIB"
-
-best_of3() {
-	local best="" t0 t1 d
-	for _ in 1 2 3; do
-		t0=$EPOCHREALTIME
-		"$@" >/dev/null 2>"$work/err" || { cat "$work/err" >&2; die "failed: $*"; }
-		t1=$EPOCHREALTIME
-		d=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", b - a }')
-		best=$(awk -v a="$best" -v b="$d" 'BEGIN { print (a == "" || b < a) ? b : a }')
-	done
-	echo "$best"
-}
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b > 0) ? a / b : 0 }'; }
-# verdict EXPR: "met" when the awk expression (numbers substituted) holds
-verdict() { if awk "BEGIN { exit !($1) }"; then echo "met"; else echo "MISSED"; fi; }
 
 echo "modelctl: $MODELCTL"
 echo "writing ${MB} MiB state dicts with torch.save in $work ..."

@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "format.h"
 #include "modelctl.h"
@@ -29,7 +28,6 @@
 #include "testutil.h"
 #include "banned.h"
 
-#define TESTDATA "/usr/share/libonnx-testdata/data"
 #define INVALID "testdata/onnx/invalid"
 
 /* ---- helpers ------------------------------------------------------------------- */
@@ -86,38 +84,25 @@ static bool is_suffix(const char *s, const char *suffix)
 
 /* ---- models that pass --------------------------------------------------------------- */
 
+typedef struct passes_count {
+	size_t nodes, notes;
+} passes_count;
+
+static void libonnx_model_passes(const char *path, void *ctx)
+{
+	passes_count *c = ctx;
+	c->nodes += assert_passes(path, &c->notes);
+}
+
 static void test_libonnx_testdata(void **state)
 {
-	static const char *dirs[] = {"node", "simple", "pytorch-converted", "pytorch-operator"};
-	size_t models = 0, nodes = 0, notes = 0;
-	struct stat st;
+	passes_count c = {0, 0};
+	size_t models;
 
 	(void)state;
-	if (stat(TESTDATA, &st) != 0) {
-		print_message("%s is absent (apt-get install libonnx-testdata): skipped\n", TESTDATA);
-		skip();
-	}
-	for (size_t d = 0; d < sizeof(dirs) / sizeof(dirs[0]); d++) {
-		char dir[512];
-		DIR *dp;
-		struct dirent *e;
-		snprintf(dir, sizeof(dir), "%s/%s", TESTDATA, dirs[d]);
-		if (!(dp = opendir(dir)))
-			continue;
-		while ((e = readdir(dp)) != NULL) {
-			char path[1024];
-			if (e->d_name[0] == '.')
-				continue;
-			snprintf(path, sizeof(path), "%s/%s/model.onnx", dir, e->d_name);
-			if (stat(path, &st) != 0)
-				continue;
-			nodes += assert_passes(path, &notes);
-			models++;
-		}
-		closedir(dp);
-	}
+	models = tu_each_libonnx_model(libonnx_model_passes, &c);
 	print_message("libonnx-testdata: %zu models checked (%zu nodes in main graphs), no "
-	              "problems, %zu notes\n", models, nodes, notes);
+	              "problems, %zu notes\n", models, c.nodes, c.notes);
 	assert_true(models >= 1000);
 }
 

@@ -8,7 +8,6 @@
  * read back through the reader and the graph API and compared with what
  * was put in; the same calls give the same bytes; errors leave no file.
  */
-#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,8 +23,6 @@
 #include "graph.h"
 #include "onnx.h"
 #include "testutil.h"
-
-#define TESTDATA "/usr/share/libonnx-testdata/data"
 
 static char tmpdir[] = "/tmp/mc-onnx-write-XXXXXX";
 
@@ -107,36 +104,19 @@ static int rewrite(const char *path, const mc_onnx_write_opts *opts)
 
 /* ---- read, write, read again ---------------------------------------------------------- */
 
+static void rewrite_libonnx_model(const char *path, void *ctx)
+{
+	(void)ctx;
+	if (!rewrite(path, NULL))
+		fail_msg("%s: the rewritten model differs", path);
+}
+
 static void test_rewrite_libonnx_testdata(void **state)
 {
-	static const char *dirs[] = {"node", "simple", "pytorch-converted", "pytorch-operator"};
-	size_t models = 0;
+	size_t models;
 
 	(void)state;
-	if (!exists(TESTDATA)) {
-		print_message("%s is absent (apt-get install libonnx-testdata): skipped\n", TESTDATA);
-		skip();
-	}
-	for (size_t d = 0; d < sizeof(dirs) / sizeof(dirs[0]); d++) {
-		char dir[512];
-		DIR *dp;
-		struct dirent *e;
-		snprintf(dir, sizeof(dir), "%s/%s", TESTDATA, dirs[d]);
-		if (!(dp = opendir(dir)))
-			continue;
-		while ((e = readdir(dp)) != NULL) {
-			char path[1024];
-			if (e->d_name[0] == '.')
-				continue;
-			snprintf(path, sizeof(path), "%s/%s/model.onnx", dir, e->d_name);
-			if (!exists(path))
-				continue;
-			if (!rewrite(path, NULL))
-				fail_msg("%s: the rewritten model differs", path);
-			models++;
-		}
-		closedir(dp);
-	}
+	models = tu_each_libonnx_model(rewrite_libonnx_model, NULL);
 	print_message("libonnx-testdata: %zu models rewritten byte for byte\n", models);
 	assert_true(models >= 1000);
 }

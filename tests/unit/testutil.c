@@ -3,8 +3,9 @@
  * Helpers the cmocka unit tests share (see testutil.h): shapes, whole files
  * in memory, README code names, markdown table rows, reading and hashing
  * every tensor of a reader, and the checks of a testdata/bad/<fmt>
- * directory against its README and of a fuzz seed directory.  Failures go
- * through cmocka's fail_msg and assertions, so these run inside a test.
+ * directory against its README and of a fuzz seed directory, the walk
+ * over libonnx-testdata's models.  Failures go through cmocka's fail_msg
+ * and assertions, so these run inside a test.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "format.h"
 #include "modelctl.h"
@@ -339,4 +341,39 @@ void tu_check_corpus(const char *dir, size_t min_files, tu_check_fn check, const
 	}
 	closedir(d);
 	assert_true(n >= min_files);
+}
+
+/* ---- libonnx-testdata ---------------------------------------------------------- */
+
+size_t tu_each_libonnx_model(void (*fn)(const char *path, void *ctx), void *ctx)
+{
+	static const char *dirs[] = {"node", "simple", "pytorch-converted", "pytorch-operator"};
+	size_t models = 0;
+	struct stat st;
+
+	if (stat(TU_LIBONNX_TESTDATA, &st) != 0) {
+		print_message("%s is absent (apt-get install libonnx-testdata): skipped\n",
+		              TU_LIBONNX_TESTDATA);
+		skip();
+	}
+	for (size_t d = 0; d < sizeof(dirs) / sizeof(dirs[0]); d++) {
+		char dir[512];
+		DIR *dp;
+		struct dirent *e;
+		snprintf(dir, sizeof(dir), "%s/%s", TU_LIBONNX_TESTDATA, dirs[d]);
+		if (!(dp = opendir(dir)))
+			continue;
+		while ((e = readdir(dp)) != NULL) {
+			char path[1024];
+			if (e->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof(path), "%s/%s/model.onnx", dir, e->d_name);
+			if (stat(path, &st) != 0)
+				continue;
+			fn(path, ctx);
+			models++;
+		}
+		closedir(dp);
+	}
+	return models;
 }

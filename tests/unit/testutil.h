@@ -7,8 +7,9 @@
  * assertion that a call failed with a code and a message fragment, and the
  * two directory checks the format tests run: every file of a
  * testdata/bad/<fmt> directory is refused as its README row says (columns
- * found by the header row's names), and every fuzz seed is accepted.  They
- * fail the running test through cmocka, so they may only be called from one.
+ * found by the header row's names), and every fuzz seed is accepted; a
+ * walk over the models of Debian's libonnx-testdata.  They fail (or skip)
+ * the running test through cmocka, so they may only be called from one.
  */
 #ifndef MC_TESTUTIL_H
 #define MC_TESTUTIL_H
@@ -88,5 +89,16 @@ void tu_check_bad_dir(const char *dir, const char *suffix, size_t min_rows, tu_c
 /* Every file of MC_SOURCE_DIR/dir (but dot files) passes `check`, and
  * there are at least `min_files`. */
 void tu_check_corpus(const char *dir, size_t min_files, tu_check_fn check, const char *format);
+
+/* ---- libonnx-testdata ---------------------------------------------------------- */
+
+/* Where Debian's libonnx-testdata puts its models. */
+#define TU_LIBONNX_TESTDATA "/usr/share/libonnx-testdata/data"
+
+/* Call fn(path, ctx) for every <test>/model.onnx of libonnx-testdata's
+ * node, simple, pytorch-converted and pytorch-operator directories, and
+ * return how many there were.  When TU_LIBONNX_TESTDATA is absent, says so
+ * and skips the running test (it does not return). */
+size_t tu_each_libonnx_model(void (*fn)(const char *path, void *ctx), void *ctx);
 
 #endif
