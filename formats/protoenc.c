@@ -206,7 +206,7 @@ static int slot_push(mc_pb_enc *e, size_t *slot)
 int mc_pb_enc_message(mc_pb_enc *e, uint32_t id, const ProtobufCMessage *m)
 {
 	uint64_t start, size;
-	size_t slot;
+	size_t slot = 0;
 	int rc;
 
 	if (e->depth >= ENC_MAX_DEPTH)
