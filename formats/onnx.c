@@ -393,6 +393,8 @@ static int tensor_fields(const mc_onnx_model *m, const Onnx__TensorProto *t, mc_
 		d->count[field] += n;
 		d->any_typed |= n > 0;
 	}
+	/* reading the tags mapped the data around them (see onnx_open) */
+	mc_map_done_with(m->map, msg->p, msg->len);
 	return 0;
 }
 
@@ -1142,7 +1144,7 @@ static int onnx_open(mc_reader *r)
 	}
 	mc_cur_init(&c, r->map->data, r->map->len, 0, path, NULL);
 	if ((rc = mc_pb_strip(&copy, &copy_len, &kept, &c, &onnx__model_proto__descriptor, &elide,
-	                      MC_PROTO_MAX_DEPTH)) != 0) {
+	                      MC_PROTO_MAX_DEPTH, r->map)) != 0) {
 		mc_err_context(path, NULL);
 		return rc;
 	}
@@ -1178,6 +1180,10 @@ static int onnx_open(mc_reader *r)
 	if ((rc = open_initializers(r, m)) != 0 || (rc = build_metadata(r, m->proto)) != 0 ||
 	    (rc = build_values(r, m)) != 0)
 		return rc;
+	/* The walk touched every message's tags, and the kernel maps whole
+	 * large folios around each touch: megabytes of weights per tensor
+	 * that nothing has read.  Unmap them; reads fault them back in. */
+	mc_map_done_with(r->map, r->map->data, r->map->len);
 	return 0;
 }
 

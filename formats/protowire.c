@@ -33,6 +33,7 @@
 #include "checked.h"
 #include "cursor.h"
 #include "error.h"
+#include "map.h"
 #include "protowire.h"
 #include "banned.h"
 
@@ -160,7 +161,26 @@ typedef struct strip {
 	const mc_pb_elide *elide;
 	int max_depth;
 	size_t dropped; /* bytes of the input left out of the copy */
+	const mc_map *map; /* the mapping the input lies in, or NULL */
+	uint64_t released; /* file offset up to which it was let go of */
 } strip;
+
+/* How far the walk goes between letting go of the mapping behind it. */
+#define RELEASE_STEP ((uint64_t)16 << 20)
+
+/* The kernel maps a whole large folio around each tag the walk reads:
+ * megabytes of tensor data per message that nothing reads.  Let go of
+ * what lies behind the walk now and then, so that peak memory does not
+ * grow with the file. */
+static void release_behind(strip *s, const mc_cur *c)
+{
+	uint64_t at = c->origin + c->pos;
+
+	if (s->map && at > s->released && at - s->released >= RELEASE_STEP) {
+		mc_map_done_with(s->map, s->map->data + s->released, (size_t)(at - s->released));
+		s->released = at;
+	}
+}
 
 static int reserve(strip *s, size_t n)
 {
@@ -298,6 +318,7 @@ static int strip_message(strip *s, mc_cur *c, const ProtobufCMessageDescriptor *
 		bool packed = false;
 		mc_cur sub;
 
+		release_behind(s, c);
 		if ((rc = mc_pb_tag(c, desc->short_name, &field, &wire)) != 0)
 			return rc;
 		tag_end = c->pos;
@@ -381,9 +402,10 @@ static int strip_message(strip *s, mc_cur *c, const ProtobufCMessageDescriptor *
 }
 
 int mc_pb_strip(uint8_t **out, size_t *out_len, size_t *kept, const mc_cur *in,
-                const ProtobufCMessageDescriptor *desc, const mc_pb_elide *elide, int max_depth)
+                const ProtobufCMessageDescriptor *desc, const mc_pb_elide *elide, int max_depth,
+                const mc_map *map)
 {
-	strip s = {NULL, 0, 0, elide, max_depth, 0};
+	strip s = {NULL, 0, 0, elide, max_depth, 0, map, in->origin};
 	mc_cur c = *in;
 	int rc;
 

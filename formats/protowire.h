@@ -63,8 +63,11 @@ typedef struct mc_pb_elide {
  * non-minimal lengths), so the copy is written in one pass.  *kept gets the
  * bytes of `in` that were not elided: the size of the structure as stored.
  * MC_ECORRUPT with the offset and the field at fault; MC_ELIMIT for the
- * depth or a copy of 2 GiB or more, which protobuf-c cannot unpack. */
+ * depth or a copy of 2 GiB or more, which protobuf-c cannot unpack.
+ * When `in` lies in `map` (at its origin), the walk lets go of the pages
+ * behind it as it goes (mc_map_done_with); NULL for a buffer of one's own. */
 int mc_pb_strip(uint8_t **out, size_t *out_len, size_t *kept, const mc_cur *in,
-                const ProtobufCMessageDescriptor *desc, const mc_pb_elide *elide, int max_depth);
+                const ProtobufCMessageDescriptor *desc, const mc_pb_elide *elide, int max_depth,
+                const struct mc_map *map);
 
 #endif
