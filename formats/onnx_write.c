@@ -113,11 +113,12 @@ static int copy_original(mc_pb_enc *e, const mc_onnx_data *d, uint32_t id)
 			size_t n = c.pos - at < COPY_CHUNK ? c.pos - at : COPY_CHUNK;
 			if ((rc = mc_pb_enc_raw(e, d->orig + at, n)) != 0)
 				return rc;
-			if (mc_pb_enc_writing(e))
-				mc_map_done_with(d->map, d->orig + at, n);
+			mc_map_done_with(d->map, d->orig + at, n);
 			at += n;
 		}
 	}
+	/* reading the tags mapped the data around them too */
+	mc_map_done_with(d->map, d->orig, d->orig_len);
 	return 0;
 }
 
