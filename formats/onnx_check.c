@@ -82,6 +82,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
 #include "checked.h"
 #include "cursor.h"
 #include "error.h"
@@ -307,21 +308,9 @@ typedef struct names {
 	size_t cap, n; /* cap a power of two, at most half full */
 } names;
 
-/* FNV-1a, then murmur3's finaliser: FNV's low bits, which pick the slot,
- * depend only on the low bits of each byte until the high ones are mixed
- * down.  The hash is not keyed: a file made to collide can slow the check
- * down, as a model made to be slow can slow down the run that follows it. */
 static uint64_t name_hash(const char *s)
 {
-	uint64_t h = 0xcbf29ce484222325u;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3u;
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdu;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53u;
-	return h ^ (h >> 33);
+	return mc_hash_str(s);
 }
 
 static void names_release(names *t)

@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
 #include "checked.h"
 #include "cursor.h"
 #include "error.h"
@@ -244,17 +245,7 @@ const char *pk_what(pk_vm *vm, const mc_value *v)
 
 static uint64_t hash_bytes(const uint8_t *p, size_t n)
 {
-	uint64_t h = pk_mix(n ^ 0x6a09e667f3bcc909ull);
-	size_t i = 0;
-
-	for (; i + 8 <= n; i += 8)
-		h = pk_mix(h ^ mc_load_u64le(p + i));
-	if (i < n) {
-		uint64_t tail = 0;
-		memcpy(&tail, p + i, n - i);
-		h = pk_mix(h ^ tail ^ 0xff);
-	}
-	return h;
+	return mc_hash(p, n);
 }
 
 /* Charge `units` of work on keys (limits.h, MC_PICKLE_WORK_PER_BYTE). */

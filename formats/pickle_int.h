@@ -128,6 +128,8 @@ typedef struct pk_map {
 } pk_map;
 
 void pk_map_release(pk_map *m);
+/* The slot hash of an integer key: keyed per process (hash.h), since
+ * memo indices and dict keys come from the file. */
 uint64_t pk_mix(uint64_t x);
 /* The entry of `key`, or NULL. */
 pk_map_entry *pk_map_find(const pk_map *m, uint64_t key);

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
 #include "checked.h"
 #include "format.h"
 #include "pickle_int.h"
@@ -465,13 +466,7 @@ bool pk_latin1_encode(uint8_t *out, size_t *outn, const uint8_t *s, size_t n)
 
 uint64_t pk_mix(uint64_t x)
 {
-	/* splitmix64's finaliser */
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ull;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebull;
-	x ^= x >> 31;
-	return x;
+	return mc_hash_u64(x);
 }
 
 void pk_map_release(pk_map *m)

@@ -71,6 +71,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
 #include "checked.h"
 #include "cursor.h"
 #include "error.h"
@@ -193,10 +194,7 @@ static int storage_dtype(mc_dtype *dt, bool *untyped, const mc_value *type, cons
 
 static uint64_t hash_key(const char *s)
 {
-	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
-	for (; *s; s++)
-		h = (h ^ (uint8_t)*s) * 0x100000001b3ull;
-	return h;
+	return mc_hash_str(s);
 }
 
 static pt_storage *table_find(const pt_impl *impl, const char *key)

@@ -50,6 +50,7 @@
 
 #include <zlib.h>
 
+#include "hash.h"
 #include "checked.h"
 #include "cursor.h"
 #include "error.h"
@@ -1243,10 +1244,7 @@ static int w_seek(mc_zip_writer *w, uint64_t pos)
 
 static uint64_t name_hash(const char *s)
 {
-	uint64_t h = 1469598103934665603ull;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return h;
+	return mc_hash_str(s);
 }
 
 /* Insert entry w->n's name into the set; false when it is already there. */

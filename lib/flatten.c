@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
 #include "checked.h"
 #include "error.h"
 #include "flatten.h"
@@ -62,10 +63,7 @@ mc_flat_tensor *mc_flat_pending(const mc_value *v)
 
 static uint64_t hash_name(const char *s)
 {
-	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
-	for (; *s; s++)
-		h = (h ^ (uint8_t)*s) * 0x100000001b3ull;
-	return h;
+	return mc_hash_str(s);
 }
 
 /* Insert tensor `idx` by name; 1 when the name was already there. */
