@@ -106,6 +106,9 @@ enum { DOX_ELEM_NUMBER, DOX_ELEM_BOOL, DOX_ELEM_NONFINITE };
 /* One element of a real dtype as text: "3", "-0.5", "true", "nan".
  * Returns its DOX_ELEM_* kind. */
 int dox_elem_text(char *buf, size_t size, mc_dtype dt, const uint8_t *p);
+/* Bytes one element of a small tensor takes (4-bit ones are unpacked to a
+ * byte each by dox_small_tensor_load). */
+size_t dox_elem_width(mc_dtype dt);
 /* A float attribute as text: "0.5", "nan", "inf", "-inf". */
 void dox_float_text(char *buf, size_t size, float f);
 /* The part dtype of a complex dtype, or MC_DTYPE_INVALID. */

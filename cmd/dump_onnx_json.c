@@ -118,7 +118,7 @@ static cJSON *json_tensor(ox *d, const Onnx__TensorProto *t)
 				add(d, c, NULL, json_elem(part, st.data + 2 * w * i));
 				add(d, c, NULL, json_elem(part, st.data + 2 * w * i + w));
 			} else {
-				add(d, v, NULL, json_elem(st.dt, st.data + mc_dtype_size(st.dt) * i));
+				add(d, v, NULL, json_elem(st.dt, st.data + dox_elem_width(st.dt) * i));
 			}
 		}
 	}

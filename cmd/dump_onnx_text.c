@@ -283,7 +283,7 @@ static void text_tensor(ox *d, FILE *out, const Onnx__TensorProto *t)
 			dox_elem_text(im, sizeof(im), part, st.data + 2 * w * i + w);
 			fprintf(out, "(%s%s%sj)", e, im[0] == '-' ? "" : "+", im);
 		} else {
-			dox_elem_text(e, sizeof(e), st.dt, st.data + mc_dtype_size(st.dt) * i);
+			dox_elem_text(e, sizeof(e), st.dt, st.data + dox_elem_width(st.dt) * i);
 			fputs(e, out);
 		}
 	}

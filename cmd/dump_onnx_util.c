@@ -170,6 +170,18 @@ int dox_small_tensor_load(dox_small_tensor *out, const ox *d, const Onnx__Tensor
 	mc_view_release(&v);
 	if (rc)
 		return rc;
+	if (mc_dtype_size(info.dtype) == 0) {
+		/* 4-bit elements: one to a byte from here on */
+		uint8_t *unpacked = malloc(numel ? (size_t)numel : 1);
+		if (!unpacked) {
+			dox_small_tensor_release(out);
+			return mc_nomem();
+		}
+		for (uint64_t i = 0; i < numel; i++)
+			unpacked[i] = mc_nibble(out->data, i);
+		free(out->data);
+		out->data = unpacked;
+	}
 	out->dt = info.dtype;
 	out->n = (size_t)numel;
 	return 0;
@@ -212,9 +224,15 @@ static void narrow_text(char *buf, size_t size, mc_dtype dt, uint64_t bits, floa
 	}
 }
 
+size_t dox_elem_width(mc_dtype dt)
+{
+	size_t w = mc_dtype_size(dt);
+	return w ? w : 1;
+}
+
 int dox_elem_text(char *buf, size_t size, mc_dtype dt, const uint8_t *p)
 {
-	uint64_t b = le_bits(p, mc_dtype_size(dt));
+	uint64_t b = le_bits(p, dox_elem_width(dt));
 	uint32_t b32;
 	double x;
 	float f;
@@ -233,6 +251,12 @@ int dox_elem_text(char *buf, size_t size, mc_dtype dt, const uint8_t *p)
 	case MC_BFLOAT16: f = mc_bf16_to_f32((uint16_t)b); break;
 	case MC_FLOAT8_E4M3FN: f = mc_f8e4m3fn_to_f32((uint8_t)b); break;
 	case MC_FLOAT8_E5M2: f = mc_f8e5m2_to_f32((uint8_t)b); break;
+	case MC_INT4: snprintf(buf, size, "%d", (int)(b & 0xf) - (b & 0x8 ? 16 : 0)); return DOX_ELEM_NUMBER;
+	case MC_UINT4: snprintf(buf, size, "%d", (int)(b & 0xf)); return DOX_ELEM_NUMBER;
+	/* exact in float32, and too narrow for a shortest text of their own */
+	case MC_FLOAT8_E4M3FNUZ: f = mc_f8e4m3fnuz_to_f32((uint8_t)b); dt = MC_FLOAT32; break;
+	case MC_FLOAT8_E5M2FNUZ: f = mc_f8e5m2fnuz_to_f32((uint8_t)b); dt = MC_FLOAT32; break;
+	case MC_FLOAT4_E2M1FN: f = mc_f4e2m1_to_f32((uint8_t)b); dt = MC_FLOAT32; break;
 	case MC_FLOAT32:
 		b32 = (uint32_t)b;
 		memcpy(&f, &b32, sizeof(f));

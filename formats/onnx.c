@@ -45,8 +45,8 @@
  * reader's tensors are the main graph's initializers in file order,
  * checked at open (element type, shape, data size against the shape, the
  * external range) so that reading one can fail only on I/O.  Initializers
- * modelctl has no dtype for (string, int4, uint4, the fnuz float8 types)
- * and sparse initializers are refused with MC_EUNSUPPORTED naming them:
+ * of the one element type modelctl has no dtype for (string) and sparse
+ * initializers are refused with MC_EUNSUPPORTED naming them:
  * listing them without data would make `verify` and `convert` quietly skip
  * weights.  External data is read relative to the model's directory; an
  * absolute location, a `..` component, a path that resolves (through
@@ -121,12 +121,12 @@ static const struct {
 	[ONNX__TENSOR_PROTO__DATA_TYPE__COMPLEX128] = {MC_COMPLEX128, NULL},
 	[ONNX__TENSOR_PROTO__DATA_TYPE__BFLOAT16] = {MC_BFLOAT16, NULL},
 	[MC_ONNX_FLOAT8E4M3FN] = {MC_FLOAT8_E4M3FN, NULL},
-	[MC_ONNX_FLOAT8E4M3FNUZ] = {MC_DTYPE_INVALID, "float8e4m3fnuz"},
+	[MC_ONNX_FLOAT8E4M3FNUZ] = {MC_FLOAT8_E4M3FNUZ, NULL},
 	[MC_ONNX_FLOAT8E5M2] = {MC_FLOAT8_E5M2, NULL},
-	[MC_ONNX_FLOAT8E5M2FNUZ] = {MC_DTYPE_INVALID, "float8e5m2fnuz"},
-	[MC_ONNX_UINT4] = {MC_DTYPE_INVALID, "uint4"},
-	[MC_ONNX_INT4] = {MC_DTYPE_INVALID, "int4"},
-	[MC_ONNX_FLOAT4E2M1] = {MC_DTYPE_INVALID, "float4e2m1"},
+	[MC_ONNX_FLOAT8E5M2FNUZ] = {MC_FLOAT8_E5M2FNUZ, NULL},
+	[MC_ONNX_UINT4] = {MC_UINT4, NULL},
+	[MC_ONNX_INT4] = {MC_INT4, NULL},
+	[MC_ONNX_FLOAT4E2M1] = {MC_FLOAT4_E2M1FN, NULL},
 };
 #define N_ONNX_TYPES ((int32_t)(sizeof(onnx_types) / sizeof(onnx_types[0])))
 
@@ -599,8 +599,8 @@ static int tensor_info(mc_tensor_info *out, const mc_map *map, const Onnx__Tenso
 		else
 			mc_fail(MC_EUNSUPPORTED, path, entry, -1, "unknown element type %d",
 			        (int)t->data_type);
-		return mc_err_hint("modelctl reads numeric tensors; string, 4-bit and fnuz float8 "
-		                   "tensors are not supported");
+		return mc_err_hint("modelctl reads numeric tensors; string tensors are not "
+		                   "supported");
 	}
 	if (t->n_dims > MC_MAX_DIMS)
 		return mc_fail(MC_ELIMIT, path, entry, -1, "%zu dims, more than the %d modelctl accepts",
@@ -680,7 +680,9 @@ static int tensor_resolve(const mc_onnx_model *m, const Onnx__TensorProto *t, on
 			               "%s holds values, but %s tensors keep them in %s", field_name(f),
 			               mc_dtype_name(s->info.dtype), field_name(s->field));
 	complex = s->info.dtype == MC_COMPLEX64 || s->info.dtype == MC_COMPLEX128;
-	if (!mc_mul_u64(&need, numel, complex ? 2 : 1))
+	if (mc_dtype_size(s->info.dtype) == 0)
+		need = s->info.nbytes; /* 4-bit types: each int32 holds a packed pair */
+	else if (!mc_mul_u64(&need, numel, complex ? 2 : 1))
 		return mc_fail(MC_ELIMIT, path, entry, -1, "shape holds too many elements");
 	if (d.count[s->field] != need) {
 		if (!d.any_typed)
@@ -744,6 +746,8 @@ static int typed_view(const onnx_src *s, mc_view *out)
 
 	if (s->info.dtype == MC_COMPLEX64 || s->info.dtype == MC_COMPLEX128)
 		unit /= 2;
+	else if (unit == 0)
+		unit = 1; /* 4-bit types: a packed pair per value */
 	if (!(buf = malloc(nbytes ? nbytes : 1)))
 		return mc_nomem();
 	while (!rc && mc_cur_left(&c)) {

@@ -58,8 +58,7 @@ const char *mc_onnx_metadata(const mc_onnx_model *m, const char *key);
 int64_t mc_onnx_initializer_find(const mc_onnx_model *m, const char *name);
 /* Name, dtype, shape and byte size of any TensorProto of the model (an
  * initializer, a Constant's value, a subgraph's initializer).  MC_EUNSUPPORTED
- * for element types modelctl has no dtype for (string, int4, uint4, the
- * fnuz float8 types), MC_ECORRUPT or MC_ELIMIT for a bad type or shape. */
+ * for string tensors (modelctl's dtypes are numeric), MC_ECORRUPT or MC_ELIMIT for a bad type or shape. */
 int mc_onnx_tensor_info(mc_tensor_info *out, const mc_onnx_model *m, const Onnx__TensorProto *t);
 /* The data of any TensorProto of the model, checked against its shape:
  * raw_data as a view into the mapping, typed fields (float_data,
@@ -76,14 +75,15 @@ int mc_onnx_tensor_bytes(const mc_onnx_model *m, const Onnx__TensorProto *t, con
 
 /* ---- element types -------------------------------------------------------- */
 
-/* The dtype of an ONNX element type, or MC_DTYPE_INVALID (string, int4,
- * uint4, fnuz float8, float4, unknown numbers). */
+/* The dtype of an ONNX element type, or MC_DTYPE_INVALID (string, unknown
+ * numbers).  The 4-bit types (int4, uint4, float4_e2m1fn) are packed two
+ * to a byte, low nibble first, in raw_data and in each int32_data value. */
 mc_dtype mc_onnx_dtype(int32_t elem_type);
 /* The ONNX element type of a dtype, or 0 (UNDEFINED). */
 int32_t mc_onnx_elem_type(mc_dtype dt);
-/* A name for an ONNX element type: the contract's dtype name where there
- * is one ("float32"), else ONNX's own in lower case ("string", "int4",
- * "float8e4m3fnuz"); NULL for numbers ONNX does not define. */
+/* A name for an ONNX element type: the dtype name where there is one
+ * ("float32", "int4"), else ONNX's own in lower case ("string"); NULL for
+ * numbers ONNX does not define. */
 const char *mc_onnx_type_name(int32_t elem_type);
 
 /* ---- values: graph inputs, outputs and value_info ------------------------- */

@@ -246,6 +246,8 @@ static const pk_global table[] = {
 	TORCH_DTYPE("complex128", MC_COMPLEX128),
 	TORCH_DTYPE("float8_e4m3fn", MC_FLOAT8_E4M3FN),
 	TORCH_DTYPE("float8_e5m2", MC_FLOAT8_E5M2),
+	TORCH_DTYPE("float8_e4m3fnuz", MC_FLOAT8_E4M3FNUZ), /* torch 2.1 and later */
+	TORCH_DTYPE("float8_e5m2fnuz", MC_FLOAT8_E5M2FNUZ),
 	CALLABLE("torch", "device", PK_NEW_SAME, FN_NONE, h_torch_device),
 	CALLABLE("torch", "Size", PK_NEW_SAME, FN_NONE, h_torch_size),
 	/* containers and bytes */

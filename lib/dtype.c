@@ -3,7 +3,10 @@
  * The dtype table (the contract's names and sizes) and conversions between
  * float32 and the narrow float formats: IEEE half, bfloat16, and the OCP
  * 8-bit formats E4M3FN (no infinities, one NaN pattern per sign, max 448)
- * and E5M2 (IEEE-like, max 57344).
+ * and E5M2 (IEEE-like, max 57344); and, read only, the fnuz variants of
+ * both (exponent bias one higher, 0x80 the only NaN, max 240 and 57344)
+ * and the OCP 4-bit E2M1 (values 0, 0.5, 1, 1.5, 2, 3, 4, 6).  The 4-bit
+ * types are packed two to a byte, and dtype names follow ml_dtypes.
  */
 #include <math.h>
 #include <string.h>
@@ -29,6 +32,11 @@ static const mc_dtype_info table[MC_DTYPE_COUNT] = {
 	[MC_COMPLEX128] = {"complex128", MC_KIND_COMPLEX, 1, 16, 8},
 	[MC_FLOAT8_E4M3FN] = {"float8_e4m3fn", MC_KIND_FLOAT, 1, 1, 1},
 	[MC_FLOAT8_E5M2] = {"float8_e5m2", MC_KIND_FLOAT, 1, 1, 1},
+	[MC_FLOAT8_E4M3FNUZ] = {"float8_e4m3fnuz", MC_KIND_FLOAT, 1, 1, 1},
+	[MC_FLOAT8_E5M2FNUZ] = {"float8_e5m2fnuz", MC_KIND_FLOAT, 1, 1, 1},
+	[MC_INT4] = {"int4", MC_KIND_INT, 2, 1, 1},
+	[MC_UINT4] = {"uint4", MC_KIND_UINT, 2, 1, 1},
+	[MC_FLOAT4_E2M1FN] = {"float4_e2m1fn", MC_KIND_FLOAT, 2, 1, 1},
 };
 
 const mc_dtype_info *mc_dtype_get(mc_dtype dt)
@@ -223,4 +231,35 @@ uint8_t mc_f32_to_f8e5m2(float f, bool saturate)
 	if (ovf)
 		return (uint8_t)(sign | (saturate ? 0x7b : 0x7c));
 	return (uint8_t)(sign | q);
+}
+
+/* A float of `ebits` exponent and `mbits` mantissa bits with exponent
+ * bias `bias` and no infinities: subnormal when the exponent field is 0. */
+static float small_float(uint32_t exp, uint32_t man, int bias, int mbits, bool negative)
+{
+	float r;
+	if (exp == 0)
+		r = ldexpf((float)man, 1 - bias - mbits);
+	else
+		r = ldexpf((float)((1u << mbits) + man), (int)exp - bias - mbits);
+	return negative ? -r : r;
+}
+
+float mc_f8e4m3fnuz_to_f32(uint8_t v)
+{
+	if (v == 0x80)
+		return NAN;
+	return small_float((v >> 3) & 0xf, v & 0x7, 8, 3, v & 0x80);
+}
+
+float mc_f8e5m2fnuz_to_f32(uint8_t v)
+{
+	if (v == 0x80)
+		return NAN;
+	return small_float((v >> 2) & 0x1f, v & 0x3, 16, 2, v & 0x80);
+}
+
+float mc_f4e2m1_to_f32(uint8_t v)
+{
+	return small_float((v >> 1) & 0x3, v & 0x1, 1, 1, v & 0x8);
 }

@@ -74,6 +74,11 @@ typedef enum mc_dtype {
 	MC_COMPLEX128,
 	MC_FLOAT8_E4M3FN,
 	MC_FLOAT8_E5M2,
+	MC_FLOAT8_E4M3FNUZ,
+	MC_FLOAT8_E5M2FNUZ,
+	MC_INT4,          /* 4-bit types: two per byte, the first in the low nibble */
+	MC_UINT4,
+	MC_FLOAT4_E2M1FN,
 	MC_DTYPE_COUNT
 } mc_dtype;
 
@@ -89,7 +94,8 @@ typedef enum mc_dtype_kind {
 typedef struct mc_dtype_info {
 	const char *name;     /* the contract's name: "float32", "q4_0" */
 	mc_dtype_kind kind;
-	uint32_t block_elems; /* elements per block: 1 for plain types */
+	uint32_t block_elems; /* elements per block: 1 for plain types, 2 for the
+	                         4-bit types (whose last byte may hold one) */
 	uint32_t block_bytes; /* bytes per block: the element size for plain types */
 	uint32_t swap_unit;   /* bytes per byte-swapped unit (complex: the component) */
 } mc_dtype_info;
@@ -114,6 +120,17 @@ float mc_f8e4m3fn_to_f32(uint8_t v);
 uint8_t mc_f32_to_f8e4m3fn(float f, bool saturate);
 float mc_f8e5m2_to_f32(uint8_t v);
 uint8_t mc_f32_to_f8e5m2(float f, bool saturate);
+/* The "fnuz" float8 formats (no infinities, no negative zero, 0x80 the
+ * only NaN) and the OCP 4-bit float E2M1 (no infinities or NaN; the low
+ * four bits of v). */
+float mc_f8e4m3fnuz_to_f32(uint8_t v);
+float mc_f8e5m2fnuz_to_f32(uint8_t v);
+float mc_f4e2m1_to_f32(uint8_t v);
+/* Element i of a 4-bit tensor's bytes, as its 4-bit pattern. */
+static inline uint8_t mc_nibble(const uint8_t *data, uint64_t i)
+{
+	return (uint8_t)(data[i / 2] >> (4 * (i % 2)) & 0xf);
+}
 
 /* ---- shapes ---------------------------------------------------------- */
 

@@ -40,9 +40,15 @@ int mc_tensor_nbytes(uint64_t *out, mc_dtype dt, const mc_shape *shape)
 	rc = mc_shape_numel(&numel, shape);
 	if (rc)
 		return rc;
-	if (numel % info->block_elems)
+	if (info->kind != MC_KIND_QUANT && info->block_elems > 1) {
+		/* packed sub-byte elements: the last byte may be half used */
+		numel = numel / info->block_elems + (numel % info->block_elems != 0);
+	} else if (numel % info->block_elems) {
 		return MC_EINVAL;
-	if (!mc_mul_u64(out, numel / info->block_elems, info->block_bytes))
+	} else {
+		numel /= info->block_elems;
+	}
+	if (!mc_mul_u64(out, numel, info->block_bytes))
 		return MC_ELIMIT;
 	return 0;
 }

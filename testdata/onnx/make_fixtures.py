@@ -35,9 +35,12 @@ the expected report (inputs and outputs with their dims, nodes with their
 attributes, subgraphs) is built from the model with the onnx
 package (expected_report below) in the contract's JSON shape for ONNX
 (design.md, "dump"), never from modelctl's output.  ONNX 1.12
-does not know the float8 element types (17 and 19, added in ONNX 1.14), so
-float8.onnx sets data_type by number and is not run through onnx.checker;
-every other model is.
+does not know the float8 element types (17 to 20, added in ONNX 1.14) nor
+the 4-bit ones (21 to 23: 1.16 and 1.18), so float8.onnx and narrow.onnx set
+data_type by number and are not run through onnx.checker; every other model
+is.  4-bit tensors are hashed as ONNX stores them: two elements to a byte,
+the first in the low nibble, the last byte's high nibble zero for an odd
+count.
 """
 import hashlib
 import json
@@ -54,7 +57,8 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 EXPECTED = os.path.join(ROOT, "testdata", "expected")
 CORPUS = os.path.join(ROOT, "tests", "fuzz", "corpus", "onnx")
 
-FLOAT8E4M3FN, FLOAT8E5M2 = 17, 19
+FLOAT8E4M3FN, FLOAT8E4M3FNUZ, FLOAT8E5M2, FLOAT8E5M2FNUZ = 17, 18, 19, 20
+UINT4, INT4, FLOAT4E2M1 = 21, 22, 23  # ONNX 1.16 and 1.18, by number
 
 # ONNX element type -> (contract dtype name, numpy dtype or None)
 DTYPES = [
@@ -207,11 +211,13 @@ def save(out, name, model, expected, metadata=None, seed=True):
 # tensor's dtype for its elements), NaN and the infinities as strings.
 
 ELEM_NAMES = {t: name for t, name, _ in DTYPES}
-ELEM_NAMES.update({FLOAT8E4M3FN: "float8_e4m3fn", FLOAT8E5M2: "float8_e5m2"})
+ELEM_NAMES.update({FLOAT8E4M3FN: "float8_e4m3fn", FLOAT8E5M2: "float8_e5m2",
+                   FLOAT8E4M3FNUZ: "float8_e4m3fnuz", FLOAT8E5M2FNUZ: "float8_e5m2fnuz",
+                   UINT4: "uint4", INT4: "int4", FLOAT4E2M1: "float4_e2m1fn"})
 ITEMSIZE = {name: (np.dtype(npd).itemsize if npd else 2) for _, name, npd in DTYPES}
-ITEMSIZE.update({"float8_e4m3fn": 1, "float8_e5m2": 1})
-ONNX_ONLY_NAMES = {TensorProto.STRING: "string", 18: "float8e4m3fnuz", 20: "float8e5m2fnuz",
-                   21: "uint4", 22: "int4", 23: "float4e2m1"}
+ITEMSIZE.update({"float8_e4m3fn": 1, "float8_e5m2": 1, "float8_e4m3fnuz": 1,
+                 "float8_e5m2fnuz": 1})
+ONNX_ONLY_NAMES = {TensorProto.STRING: "string"}
 # tensor elements dump shows: numpy dtype of each contract dtype it reads
 ELEM_NUMPY = {name: npd for _, name, npd in DTYPES if npd is not None}
 SMALL_TENSOR = 16
@@ -298,10 +304,25 @@ def element_json(x, dtype):
     return shortest(x)
 
 
+def four_bit_values(t, dtype):
+    """The elements of a 4-bit tensor in raw_data, decoded here from the
+    format's definition (onnx 1.12 has no helper for them)."""
+    n = int(np.prod(t.dims))
+    nib = [(t.raw_data[i // 2] >> (4 * (i % 2))) & 0xF for i in range(n)]
+    if dtype == "int4":
+        return [v - 16 if v & 8 else v for v in nib]
+    if dtype == "uint4":
+        return nib
+    e2m1 = [0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0]
+    return [-e2m1[v & 7] if v & 8 else e2m1[v & 7] for v in nib]
+
+
 def tensor_json(t):
     dtype = elem_name(t.data_type)
     out = {"dtype": dtype, "shape": list(t.dims)}
-    if dtype in ELEM_NUMPY and int(np.prod(t.dims)) <= SMALL_TENSOR:
+    if dtype in ("int4", "uint4", "float4_e2m1fn") and int(np.prod(t.dims)) <= SMALL_TENSOR:
+        out["value"] = four_bit_values(t, dtype)
+    elif dtype in ELEM_NUMPY and int(np.prod(t.dims)) <= SMALL_TENSOR:
         out["value"] = [element_json(x, dtype) for x in numpy_helper.to_array(t).ravel()]
     return out
 
@@ -392,6 +413,42 @@ def float8(out):
         tensors.append(tensor("typed." + dname, onnx_type, (4, 64), int32_data=list(pattern)))
         expected.append(entry("typed." + dname, dname, (4, 64), pattern))
     save(out, "float8.onnx", make_model(identity_graph("float8", tensors), check=False), expected)
+
+
+def pack4(nibbles):
+    """4-bit elements two to a byte, the first in the low nibble (ONNX 1.16)."""
+    nibbles = list(nibbles) + [0] * (len(nibbles) % 2)
+    return bytes(lo | hi << 4 for lo, hi in zip(nibbles[0::2], nibbles[1::2]))
+
+
+def narrow(out):
+    """The element types ONNX added after 1.12, by number: float8 fnuz
+    (every byte pattern) and
+    the 4-bit int4, uint4 and float4e2m1, packed two to a byte in raw_data
+    and one packed pair per int32_data value, with an odd element count so
+    the last byte is half used."""
+    tensors, expected = [], []
+    pattern = bytes(range(256))
+    for onnx_type, dname in ((FLOAT8E4M3FNUZ, "float8_e4m3fnuz"),
+                             (FLOAT8E5M2FNUZ, "float8_e5m2fnuz")):
+        tensors.append(tensor("raw." + dname, onnx_type, (16, 16), raw=pattern))
+        expected.append(entry("raw." + dname, dname, (16, 16), pattern))
+        tensors.append(tensor("typed." + dname, onnx_type, (256,), int32_data=list(pattern)))
+        expected.append(entry("typed." + dname, dname, (256,), pattern))
+    nibbles = [(i * 7 + 3) % 16 for i in range(15)]  # every pattern, odd count
+    for onnx_type, dname in ((INT4, "int4"), (UINT4, "uint4"), (FLOAT4E2M1, "float4_e2m1fn")):
+        packed = pack4(nibbles)
+        tensors.append(tensor("raw." + dname, onnx_type, (3, 5), raw=packed))
+        expected.append(entry("raw." + dname, dname, (3, 5), packed))
+        tensors.append(tensor("typed." + dname, onnx_type, (15,), int32_data=list(packed)))
+        expected.append(entry("typed." + dname, dname, (15,), packed))
+    # small 4-bit constants, whose elements dump shows
+    nodes = [helper.make_node("Identity", ["x"], ["y"], name="identity")]
+    for onnx_type, dname in ((INT4, "int4"), (UINT4, "uint4"), (FLOAT4E2M1, "float4_e2m1fn")):
+        nodes.append(helper.make_node("Constant", [], ["c." + dname], name="const." + dname,
+                                      value=tensor("", onnx_type, (5,), raw=pack4(nibbles[:5]))))
+    graph = identity_graph("narrow", tensors, nodes=nodes)
+    save(out, "narrow.onnx", make_model(graph, check=False), expected)
 
 
 def scalar_empty(out):
@@ -605,6 +662,7 @@ def main():
     out = {}
     dtypes(out)
     float8(out)
+    narrow(out)
     scalar_empty(out)
     symbolic(out)
     attributes(out)

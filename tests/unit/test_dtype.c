@@ -132,6 +132,12 @@ static const struct {
 	{MC_COMPLEX128, "complex128", 16, MC_KIND_COMPLEX, 8},
 	{MC_FLOAT8_E4M3FN, "float8_e4m3fn", 1, MC_KIND_FLOAT, 1},
 	{MC_FLOAT8_E5M2, "float8_e5m2", 1, MC_KIND_FLOAT, 1},
+	{MC_FLOAT8_E4M3FNUZ, "float8_e4m3fnuz", 1, MC_KIND_FLOAT, 1},
+	{MC_FLOAT8_E5M2FNUZ, "float8_e5m2fnuz", 1, MC_KIND_FLOAT, 1},
+	/* two to a byte: no element size of their own */
+	{MC_INT4, "int4", 0, MC_KIND_INT, 1},
+	{MC_UINT4, "uint4", 0, MC_KIND_UINT, 1},
+	{MC_FLOAT4_E2M1FN, "float4_e2m1fn", 0, MC_KIND_FLOAT, 1},
 };
 #define NCONTRACT (sizeof(contract) / sizeof(contract[0]))
 
@@ -148,8 +154,8 @@ static void test_table_names_round_trip(void **state)
 		assert_int_equal(mc_dtype_from_name(contract[i].name), contract[i].dt);
 		assert_int_equal(mc_dtype_size(contract[i].dt), contract[i].size);
 		assert_int_equal(info->kind, contract[i].kind);
-		assert_int_equal(info->block_elems, 1);
-		assert_int_equal(info->block_bytes, contract[i].size);
+		assert_int_equal(info->block_elems, contract[i].size ? 1 : 2);
+		assert_int_equal(info->block_bytes, contract[i].size ? contract[i].size : 1);
 		assert_int_equal(info->swap_unit, contract[i].swap_unit);
 	}
 }
@@ -170,6 +176,58 @@ static void test_table_invalid(void **state)
 	assert_int_equal(mc_dtype_from_name(NULL), MC_DTYPE_INVALID);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_equal(mc_dtype_from_name(bad[i]), MC_DTYPE_INVALID);
+}
+
+/* ---- 4-bit types and fnuz float8 --------------------------------------- */
+
+static void test_four_bit_sizes(void **state)
+{
+	uint64_t n;
+	const uint8_t packed[2] = {0x21, 0xf3}; /* elements 1, 2, 3, 15 */
+	(void)state;
+	/* two to a byte, the last byte half used for an odd count */
+	assert_int_equal(mc_tensor_nbytes(&n, MC_INT4, &(mc_shape){1, {4}}), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(mc_tensor_nbytes(&n, MC_UINT4, &(mc_shape){2, {3, 3}}), 0);
+	assert_int_equal(n, 5);
+	assert_int_equal(mc_tensor_nbytes(&n, MC_FLOAT4_E2M1FN, &(mc_shape){0, {0}}), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(mc_tensor_nbytes(&n, MC_INT4, &(mc_shape){1, {0}}), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(mc_nibble(packed, 0), 1);
+	assert_int_equal(mc_nibble(packed, 1), 2);
+	assert_int_equal(mc_nibble(packed, 2), 3);
+	assert_int_equal(mc_nibble(packed, 3), 15);
+}
+
+static void test_fnuz_and_e2m1(void **state)
+{
+	static const float e2m1[8] = {0, 0.5f, 1, 1.5f, 2, 3, 4, 6};
+	(void)state;
+	/* facts of the formats: bias 8 and 16, 0x80 the only NaN, no -0 */
+	assert_true(isnan(mc_f8e4m3fnuz_to_f32(0x80)));
+	assert_true(isnan(mc_f8e5m2fnuz_to_f32(0x80)));
+	assert_true(mc_f8e4m3fnuz_to_f32(0x7f) == 240.0f);
+	assert_true(mc_f8e4m3fnuz_to_f32(0xff) == -240.0f);
+	assert_true(mc_f8e4m3fnuz_to_f32(0x40) == 1.0f);
+	assert_true(mc_f8e4m3fnuz_to_f32(0x01) == ldexpf(1, -10));
+	assert_true(mc_f8e4m3fnuz_to_f32(0x08) == ldexpf(1, -7));
+	assert_true(mc_f8e5m2fnuz_to_f32(0x7f) == 57344.0f);
+	assert_true(mc_f8e5m2fnuz_to_f32(0x40) == 1.0f);
+	assert_true(mc_f8e5m2fnuz_to_f32(0x01) == ldexpf(1, -17));
+	assert_true(mc_f8e5m2fnuz_to_f32(0xc0) == -1.0f);
+	for (uint8_t v = 0; v < 8; v++) {
+		assert_true(mc_f4e2m1_to_f32(v) == e2m1[v]);
+		assert_true(mc_f4e2m1_to_f32((uint8_t)(v | 8)) == -e2m1[v]);
+	}
+	/* every finite pattern is finite, in range */
+	for (int v = 0; v < 256; v++) {
+		float a = mc_f8e4m3fnuz_to_f32((uint8_t)v), b = mc_f8e5m2fnuz_to_f32((uint8_t)v);
+		if (v == 0x80)
+			continue;
+		assert_true(isfinite(a) && fabsf(a) <= 240.0f);
+		assert_true(isfinite(b) && fabsf(b) <= 57344.0f);
+	}
 }
 
 /* ---- float16 -------------------------------------------------------- */
@@ -613,6 +671,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table_names_round_trip),
 		cmocka_unit_test(test_table_invalid),
+		cmocka_unit_test(test_four_bit_sizes),
+		cmocka_unit_test(test_fnuz_and_e2m1),
 		cmocka_unit_test(test_f16_all_patterns_round_trip),
 		cmocka_unit_test(test_f16_known_values),
 		cmocka_unit_test(test_f16_rounding_matches_numpy),
