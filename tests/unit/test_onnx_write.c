@@ -22,6 +22,7 @@
 #include "format.h"
 #include "graph.h"
 #include "onnx.h"
+#include "onnx_check.h"
 #include "testutil.h"
 
 static char tmpdir[] = "/tmp/mc-onnx-write-XXXXXX";
@@ -262,6 +263,14 @@ static void test_builder_reads_back(void **state)
 	assert_string_equal(mc_onnx_metadata(m, "labels"), "[\"a\", \"b\", \"c\"]");
 	assert_string_equal(mc_onnx_metadata(m, "source"), "test");
 	assert_string_equal(g->name, "mlp");
+	{
+		/* what the builder makes is well formed */
+		mc_onnx_problems p;
+		assert_int_equal(mc_onnx_check(&p, m), 0);
+		if (p.errors)
+			fail_msg("%zu problems, the first: %s", p.errors, p.items[0].msg);
+		mc_onnx_problems_release(&p);
+	}
 	assert_int_equal(g->n_node, 5);
 	assert_string_equal(g->node[4]->op_type, "Softmax");
 	assert_string_equal(g->node[1]->input[1], "fc1.bias");
