@@ -362,14 +362,22 @@ static int body(mc_pb_enc *e, const ProtobufCMessage *m)
 	return 0;
 }
 
+/* Start a pass: measuring (fp NULL) forgets the sizes, writing replays them. */
+static void pass_begin(mc_pb_enc *e, FILE *fp)
+{
+	e->fp = fp;
+	e->pos = 0;
+	e->next = 0;
+	e->depth = 0;
+	if (!fp)
+		e->nsizes = 0;
+}
+
 int mc_pb_enc_measure(mc_pb_enc *e, const ProtobufCMessage *m, uint64_t *size)
 {
 	int rc;
 
-	e->fp = NULL;
-	e->pos = 0;
-	e->nsizes = e->next = 0;
-	e->depth = 0;
+	pass_begin(e, NULL);
 	if ((rc = body(e, m)) != 0)
 		return rc;
 	*size = e->pos;
@@ -380,10 +388,7 @@ int mc_pb_enc_write(mc_pb_enc *e, const ProtobufCMessage *m, FILE *fp)
 {
 	int rc;
 
-	e->fp = fp;
-	e->pos = 0;
-	e->next = 0;
-	e->depth = 0;
+	pass_begin(e, fp);
 	rc = body(e, m);
 	e->fp = NULL;
 	if (!rc && e->next != e->nsizes)
