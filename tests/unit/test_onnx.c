@@ -29,68 +29,25 @@
 #include "testutil.h"
 #include "banned.h"
 
-/* ---- a protobuf writer for hand-made models --------------------------------- */
-
-typedef struct pb {
-	uint8_t b[4096];
-	size_t n;
-} pb;
-
-static void pb_raw(pb *p, const void *d, size_t n)
-{
-	assert_true(p->n + n <= sizeof(p->b));
-	memcpy(p->b + p->n, d, n);
-	p->n += n;
-}
-
-static void pb_varint(pb *p, uint64_t v)
-{
-	do {
-		uint8_t byte = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
-		pb_raw(p, &byte, 1);
-		v >>= 7;
-	} while (v);
-}
-
-static void pb_key(pb *p, uint32_t field, int wire) { pb_varint(p, (uint64_t)field << 3 | (uint64_t)wire); }
-
-static void pb_int(pb *p, uint32_t field, uint64_t v)
-{
-	pb_key(p, field, 0);
-	pb_varint(p, v);
-}
-
-static void pb_bytes(pb *p, uint32_t field, const void *d, size_t n)
-{
-	pb_key(p, field, 2);
-	pb_varint(p, n);
-	pb_raw(p, d, n);
-}
-
-static void pb_str(pb *p, uint32_t field, const char *s) { pb_bytes(p, field, s, strlen(s)); }
-static void pb_msg(pb *p, uint32_t field, const pb *m) { pb_bytes(p, field, m->b, m->n); }
+/* ---- hand-made models ----------------------------------------------------------- */
 
 /* A model: ir_version 8, opset 13, a graph named "g" with one Identity
- * node and the given initializer (a TensorProto's bytes), if any. */
-static pb model_with(const pb *init)
+ * node and the given initializer (a TensorProto, released), if any. */
+static void model_with(tu_pb *out, tu_pb *init)
 {
-	pb node = {{0}, 0}, graph = {{0}, 0}, opset = {{0}, 0}, m = {{0}, 0};
+	tu_pb graph = TU_PB_INIT;
 
-	pb_str(&node, 1, "x");
-	pb_str(&node, 2, "y");
-	pb_str(&node, 4, "Identity");
-	pb_msg(&graph, 1, &node);
-	pb_str(&graph, 2, "g");
+	tu_pb_onnx_node(&graph, "x", "y", NULL, "Identity");
+	tu_pb_str(&graph, 2, "g");
 	if (init)
-		pb_msg(&graph, 5, init);
-	pb_int(&opset, 2, 13);
-	pb_int(&m, 1, 8);
-	pb_msg(&m, 8, &opset);
-	pb_msg(&m, 7, &graph);
-	return m;
+		tu_pb_msg(&graph, 5, init);
+	tu_pb_onnx_model(out, &graph);
 }
 
-static int open_pb(mc_reader **r, const pb *m) { return mc_reader_open_memory(r, m->b, m->n, "hand.onnx", "onnx"); }
+static int open_pb(mc_reader **r, const tu_pb *m)
+{
+	return mc_reader_open_memory(r, m->b, m->n, "hand.onnx", "onnx");
+}
 
 /* ---- libonnx-testdata ----------------------------------------------------------- */
 
@@ -431,25 +388,27 @@ static void test_hostile_lengths(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(lengths) / sizeof(lengths[0]); i++) {
 		const char *frag = lengths[i] > 4 ? "passes the end of the enclosing message" : "";
-		pb m = {{0}, 0}, t = {{0}, 0}, g;
+		tu_pb m = TU_PB_INIT, t = TU_PB_INIT, g = TU_PB_INIT;
 		mc_reader *r = NULL;
 
 		/* the graph: then 4 bytes that are no valid fields (field 0) */
-		pb_int(&m, 1, 8);
-		pb_key(&m, 7, 2);
-		pb_varint(&m, lengths[i]);
-		pb_raw(&m, "\0\0\0\0", 4);
+		tu_pb_int(&m, 1, 8);
+		tu_pb_key(&m, 7, TU_PB_LEN);
+		tu_pb_varint(&m, lengths[i]);
+		tu_pb_raw(&m, "\0\0\0\0", 4);
 		tu_assert_fails_as("graph length", open_pb(&r, &m), MC_ECORRUPT, frag);
 		assert_null(r);
 
-		pb_int(&t, 1, 2);
-		pb_int(&t, 2, 1);
-		pb_str(&t, 8, "w");
-		pb_key(&t, 9, 2);
-		pb_varint(&t, lengths[i]);
-		pb_raw(&t, "\0\0\0\0", 4);
-		g = model_with(&t);
+		tu_pb_int(&t, 1, 2);
+		tu_pb_int(&t, 2, 1);
+		tu_pb_str(&t, 8, "w");
+		tu_pb_key(&t, 9, TU_PB_LEN);
+		tu_pb_varint(&t, lengths[i]);
+		tu_pb_raw(&t, "\0\0\0\0", 4);
+		model_with(&g, &t);
 		tu_assert_fails_as("raw_data length", open_pb(&r, &g), MC_ECORRUPT, frag);
+		tu_pb_release(&m);
+		tu_pb_release(&g);
 	}
 }
 
@@ -459,44 +418,38 @@ static void test_hostile_lengths(void **state)
 static void test_alloc_cap(void **state)
 {
 	const size_t n = 200000;
-	size_t node_len = 2 * n, len = 0;
-	uint8_t *b = malloc(node_len + 32);
+	size_t node_len = 2 * n;
 	mc_reader *r = NULL;
-	pb head = {{0}, 0};
+	tu_pb m = TU_PB_INIT;
 
 	(void)state;
-	assert_non_null(b);
-	pb_int(&head, 1, 8);
-	pb_key(&head, 7, 2); /* graph: the node's tag, its 3-byte length, the node */
-	pb_varint(&head, 1 + 3 + node_len);
-	pb_key(&head, 1, 2); /* node */
-	pb_varint(&head, node_len);
-	memcpy(b, head.b, head.n);
-	len = head.n;
-	for (size_t i = 0; i < n; i++) {
-		b[len++] = 0x2a; /* attribute, length 0 */
-		b[len++] = 0x00;
-	}
-	tu_assert_fails(mc_reader_open_memory(&r, b, len, "empty.onnx", "onnx"), MC_ELIMIT,
+	tu_pb_int(&m, 1, 8);
+	tu_pb_key(&m, 7, TU_PB_LEN); /* graph: the node's tag, its 3-byte length, the node */
+	tu_pb_varint(&m, 1 + 3 + node_len);
+	tu_pb_key(&m, 1, TU_PB_LEN); /* node */
+	tu_pb_varint(&m, node_len);
+	for (size_t i = 0; i < n; i++)
+		tu_pb_raw(&m, "\x2a\x00", 2); /* attribute, length 0 */
+	tu_assert_fails(mc_reader_open_memory(&r, m.b, m.n, "empty.onnx", "onnx"), MC_ELIMIT,
 	                "bytes of memory");
 	assert_null(r);
-	free(b);
+	tu_pb_release(&m);
 }
 
 /* A valid hand-made model opens; its initializer reads in place. */
 static void test_hand_made(void **state)
 {
-	pb t = {{0}, 0}, m;
+	tu_pb t = TU_PB_INIT, m = TU_PB_INIT;
 	mc_reader *r = NULL;
 	mc_view v;
 	const float want[2] = {1.5f, -2.0f};
 
 	(void)state;
-	pb_int(&t, 1, 2);
-	pb_int(&t, 2, 1);
-	pb_str(&t, 8, "w");
-	pb_bytes(&t, 9, want, sizeof(want));
-	m = model_with(&t);
+	tu_pb_int(&t, 1, 2);
+	tu_pb_int(&t, 2, 1);
+	tu_pb_str(&t, 8, "w");
+	tu_pb_bytes(&t, 9, want, sizeof(want));
+	model_with(&m, &t);
 	assert_int_equal(open_pb(&r, &m), 0);
 	assert_int_equal(mc_reader_count(r), 1);
 	assert_int_equal(mc_reader_read(r, 0, &v), 0);
@@ -504,6 +457,7 @@ static void test_hand_made(void **state)
 	assert_true(v.data >= m.b && v.data < m.b + m.n); /* not a copy */
 	mc_view_release(&v);
 	mc_reader_close(r);
+	tu_pb_release(&m);
 }
 
 /* Every prefix and every single flipped byte of a fixture opens or is

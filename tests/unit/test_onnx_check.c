@@ -131,6 +131,20 @@ static void test_fixtures(void **state)
 
 /* ---- invalid models: the README's rows ------------------------------------------------- */
 
+/* Check INVALID/`file` into *out as check_file does, then close the reader
+ * (the problems own their strings); the open's code. */
+static int check_invalid(const char *file, mc_onnx_problems *out)
+{
+	char path[1024];
+	mc_reader *r;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/%s/%s", MC_SOURCE_DIR, INVALID, file);
+	rc = check_file(path, &r, out);
+	mc_reader_close(r);
+	return rc;
+}
+
 static bool any_problem_has(const mc_onnx_problems *p, const char *fragment)
 {
 	for (size_t i = 0; i < p->count; i++)
@@ -142,13 +156,10 @@ static bool any_problem_has(const mc_onnx_problems *p, const char *fragment)
 /* One README row: the model is refused at open, reported, or passes. */
 static void check_row(const char *file, const char *stage, const char *fragment)
 {
-	char path[1024];
 	mc_onnx_problems p;
-	mc_reader *r;
 	int rc;
 
-	snprintf(path, sizeof(path), "%s/%s/%s", MC_SOURCE_DIR, INVALID, file);
-	rc = check_file(path, &r, &p);
+	rc = check_invalid(file, &p);
 	if (strcmp(stage, "open") == 0) {
 		if (rc == 0 || !strstr(mc_error_last()->msg, fragment))
 			fail_msg("%s: expected open to refuse it with '%s', got %d (%s)", file, fragment,
@@ -162,7 +173,6 @@ static void check_row(const char *file, const char *stage, const char *fragment)
 		fail_msg("%s: expected %s", file, strcmp(stage, "none") == 0 ? "no problem" : fragment);
 	}
 	mc_onnx_problems_release(&p);
-	mc_reader_close(r);
 }
 
 static void test_invalid_readme(void **state)
@@ -305,12 +315,9 @@ static void test_invalid_located(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const invalid_case *k = &cases[i];
-		char path[1024];
 		mc_onnx_problems p;
-		mc_reader *r;
 
-		snprintf(path, sizeof(path), "%s/%s/%s", MC_SOURCE_DIR, INVALID, k->file);
-		if (check_file(path, &r, &p) != 0)
+		if (check_invalid(k->file, &p) != 0)
 			fail_msg("%s: %s", k->file, mc_error_last()->msg);
 		if (p.errors != k->errors || p.count != k->errors || p.dropped) {
 			print_problems(k->file, &p);
@@ -320,92 +327,47 @@ static void test_invalid_located(void **state)
 		for (size_t j = 0; j < k->errors; j++)
 			assert_problem(k->file, &p.items[j], &k->e[j]);
 		mc_onnx_problems_release(&p);
-		mc_reader_close(r);
 	}
 }
 
 /* ---- the cap, and hand-made models ------------------------------------------------------ */
 
-/* A protobuf writer, enough for models the onnx helper would refuse. */
-typedef struct pb {
-	uint8_t *b;
-	size_t n, cap;
-} pb;
-
-static void pb_raw(pb *p, const void *d, size_t n)
+/* Open a hand-made model, named `name` in messages, and check it into *out;
+ * the model is released. */
+static void check_pb(mc_onnx_problems *out, tu_pb *m, const char *name)
 {
-	if (p->n + n > p->cap) {
-		p->cap = (p->n + n) * 2;
-		assert_non_null(p->b = realloc(p->b, p->cap));
-	}
-	memcpy(p->b + p->n, d, n);
-	p->n += n;
-}
+	mc_reader *r = NULL;
 
-static void pb_varint(pb *p, uint64_t v)
-{
-	do {
-		uint8_t byte = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
-		pb_raw(p, &byte, 1);
-		v >>= 7;
-	} while (v);
-}
-
-static void pb_int(pb *p, uint32_t field, uint64_t v)
-{
-	pb_varint(p, (uint64_t)field << 3);
-	pb_varint(p, v);
-}
-
-static void pb_bytes(pb *p, uint32_t field, const void *d, size_t n)
-{
-	pb_varint(p, (uint64_t)field << 3 | 2);
-	pb_varint(p, n);
-	pb_raw(p, d, n);
-}
-
-static void pb_str(pb *p, uint32_t field, const char *s) { pb_bytes(p, field, s, strlen(s)); }
-
-static void pb_msg(pb *p, uint32_t field, pb *m)
-{
-	pb_bytes(p, field, m->b, m->n);
-	free(m->b);
-	memset(m, 0, sizeof(*m));
+	assert_int_equal(mc_reader_open_memory(&r, m->b, m->n, name, "onnx"), 0);
+	assert_int_equal(mc_onnx_check(out, mc_onnx_model_of(r)), 0);
+	mc_reader_close(r);
+	tu_pb_release(m);
 }
 
 /* ir 8, opset 13, a graph "g" of `nodes` Relu nodes each reading "ghost":
  * as many problems, past the cap. */
-static pb many_problems_model(size_t nodes)
+static void many_problems_model(tu_pb *out, size_t nodes)
 {
-	pb graph = {0}, opset = {0}, m = {0};
+	tu_pb graph = TU_PB_INIT;
 
 	for (size_t i = 0; i < nodes; i++) {
-		pb node = {0};
-		char out[32];
-		snprintf(out, sizeof(out), "y%zu", i);
-		pb_str(&node, 1, "ghost");
-		pb_str(&node, 2, out);
-		pb_str(&node, 4, "Relu");
-		pb_msg(&graph, 1, &node);
+		char y[32];
+		snprintf(y, sizeof(y), "y%zu", i);
+		tu_pb_onnx_node(&graph, "ghost", y, NULL, "Relu");
 	}
-	pb_str(&graph, 2, "g");
-	pb_int(&opset, 2, 13);
-	pb_int(&m, 1, 8);
-	pb_msg(&m, 8, &opset);
-	pb_msg(&m, 7, &graph);
-	return m;
+	tu_pb_str(&graph, 2, "g");
+	tu_pb_onnx_model(out, &graph);
 }
 
 static void test_cap(void **state)
 {
 	const size_t n = MC_ONNX_CHECK_MAX_PROBLEMS + 5;
-	pb m = many_problems_model(n);
+	tu_pb m = TU_PB_INIT;
 	mc_onnx_problems p;
-	mc_reader *r = NULL;
 
 	(void)state;
-	assert_int_equal(mc_reader_open_memory(&r, m.b, m.n, "many.onnx", "onnx"), 0);
-	assert_int_equal(mc_onnx_check(&p, mc_onnx_model_of(r)), 0);
+	many_problems_model(&m, n);
+	check_pb(&p, &m, "many.onnx");
 	assert_int_equal(p.errors, n);
 	assert_int_equal(p.dropped, 5);
 	assert_int_equal(p.count, MC_ONNX_CHECK_MAX_PROBLEMS + 1);
@@ -415,8 +377,6 @@ static void test_cap(void **state)
 	mc_onnx_problems_release(&p);
 	mc_onnx_problems_release(&p); /* released twice: still empty */
 	mc_onnx_problems_release(NULL);
-	mc_reader_close(r);
-	free(m.b);
 }
 
 /* A long chain of nodes, each reading the one before, in reverse order:
@@ -424,67 +384,45 @@ static void test_cap(void **state)
 static void test_large_reversed(void **state)
 {
 	const size_t n = 100000;
-	pb graph = {0}, opset = {0}, m = {0}, vin = {0}, vout = {0};
+	tu_pb graph = TU_PB_INIT, m = TU_PB_INIT, vin = TU_PB_INIT, vout = TU_PB_INIT;
 	mc_onnx_problems p;
-	mc_reader *r = NULL;
 
 	(void)state;
 	for (size_t k = n; k-- > 0;) {
-		pb node = {0};
 		char in[32], out[32];
 		snprintf(in, sizeof(in), k ? "v%zu" : "x", k);
 		snprintf(out, sizeof(out), "v%zu", k + 1);
-		pb_str(&node, 1, in);
-		pb_str(&node, 2, out);
-		pb_str(&node, 4, "Relu");
-		pb_msg(&graph, 1, &node);
+		tu_pb_onnx_node(&graph, in, out, NULL, "Relu");
 	}
-	pb_str(&graph, 2, "g");
-	pb_str(&vin, 1, "x");
-	pb_msg(&graph, 11, &vin);
-	pb_str(&vout, 1, "v100000");
-	pb_msg(&graph, 12, &vout);
-	pb_int(&opset, 2, 13);
-	pb_int(&m, 1, 8);
-	pb_msg(&m, 8, &opset);
-	pb_msg(&m, 7, &graph);
-	assert_int_equal(mc_reader_open_memory(&r, m.b, m.n, "chain.onnx", "onnx"), 0);
-	assert_int_equal(mc_onnx_check(&p, mc_onnx_model_of(r)), 0);
+	tu_pb_str(&graph, 2, "g");
+	tu_pb_str(&vin, 1, "x");
+	tu_pb_msg(&graph, 11, &vin);
+	tu_pb_str(&vout, 1, "v100000");
+	tu_pb_msg(&graph, 12, &vout);
+	tu_pb_onnx_model(&m, &graph);
+	check_pb(&p, &m, "chain.onnx");
 	/* every node but the first (which reads x) is out of order; x and the
 	 * output lack types */
 	assert_true(p.errors >= n - 1);
 	assert_non_null(strstr(p.items[0].msg, "has no type"));
 	mc_onnx_problems_release(&p);
-	mc_reader_close(r);
-	free(m.b);
 }
 
 /* Control bytes in names come back escaped. */
 static void test_escaped(void **state)
 {
-	pb graph = {0}, opset = {0}, m = {0}, node = {0};
+	tu_pb graph = TU_PB_INIT, m = TU_PB_INIT;
 	mc_onnx_problems p;
-	mc_reader *r = NULL;
 
 	(void)state;
-	pb_str(&node, 1, "bad\nname\x1b[31m");
-	pb_str(&node, 2, "y");
-	pb_str(&node, 3, "n\x07");
-	pb_str(&node, 4, "Relu");
-	pb_msg(&graph, 1, &node);
-	pb_str(&graph, 2, "g");
-	pb_int(&opset, 2, 13);
-	pb_int(&m, 1, 8);
-	pb_msg(&m, 8, &opset);
-	pb_msg(&m, 7, &graph);
-	assert_int_equal(mc_reader_open_memory(&r, m.b, m.n, "esc.onnx", "onnx"), 0);
-	assert_int_equal(mc_onnx_check(&p, mc_onnx_model_of(r)), 0);
+	tu_pb_onnx_node(&graph, "bad\nname\x1b[31m", "y", "n\x07", "Relu");
+	tu_pb_str(&graph, 2, "g");
+	tu_pb_onnx_model(&m, &graph);
+	check_pb(&p, &m, "esc.onnx");
 	assert_int_equal(p.errors, 1);
 	assert_string_equal(p.items[0].where, "n\\x07");
 	assert_non_null(strstr(p.items[0].msg, "input 'bad\\x0aname\\x1b[31m' is never defined"));
 	mc_onnx_problems_release(&p);
-	mc_reader_close(r);
-	free(m.b);
 }
 
 /* ---- the schema table ------------------------------------------------------------------- */

@@ -4,7 +4,8 @@
  * in memory, README code names, markdown table rows, reading and hashing
  * every tensor of a reader, and the checks of a testdata/bad/<fmt>
  * directory against its README and of a fuzz seed directory, the walk
- * over libonnx-testdata's models.  Failures go through cmocka's fail_msg
+ * over libonnx-testdata's models, a protobuf writer for hand-made ONNX
+ * models.  Failures go through cmocka's fail_msg
  * and assertions, so these run inside a test.
  */
 #include <stdarg.h>
@@ -376,4 +377,83 @@ size_t tu_each_libonnx_model(void (*fn)(const char *path, void *ctx), void *ctx)
 		closedir(dp);
 	}
 	return models;
+}
+
+/* ---- a protobuf writer for hand-made models ---------------------------------------- */
+
+void tu_pb_release(tu_pb *p)
+{
+	if (!p)
+		return;
+	free(p->b);
+	memset(p, 0, sizeof(*p));
+}
+
+void tu_pb_raw(tu_pb *p, const void *d, size_t n)
+{
+	if (n > p->cap - p->n) {
+		p->cap = (p->n + n) * 2;
+		assert_non_null(p->b = realloc(p->b, p->cap));
+	}
+	if (n) /* an empty message has no buffer to copy from */
+		memcpy(p->b + p->n, d, n);
+	p->n += n;
+}
+
+void tu_pb_varint(tu_pb *p, uint64_t v)
+{
+	do {
+		uint8_t byte = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+		tu_pb_raw(p, &byte, 1);
+		v >>= 7;
+	} while (v);
+}
+
+void tu_pb_key(tu_pb *p, uint32_t field, int wire)
+{
+	tu_pb_varint(p, (uint64_t)field << 3 | (uint64_t)wire);
+}
+
+void tu_pb_int(tu_pb *p, uint32_t field, uint64_t v)
+{
+	tu_pb_key(p, field, TU_PB_VARINT);
+	tu_pb_varint(p, v);
+}
+
+void tu_pb_bytes(tu_pb *p, uint32_t field, const void *d, size_t n)
+{
+	tu_pb_key(p, field, TU_PB_LEN);
+	tu_pb_varint(p, n);
+	tu_pb_raw(p, d, n);
+}
+
+void tu_pb_str(tu_pb *p, uint32_t field, const char *s) { tu_pb_bytes(p, field, s, strlen(s)); }
+
+void tu_pb_msg(tu_pb *p, uint32_t field, tu_pb *m)
+{
+	tu_pb_bytes(p, field, m->b, m->n);
+	tu_pb_release(m);
+}
+
+void tu_pb_onnx_node(tu_pb *graph, const char *in, const char *out, const char *name,
+                     const char *op)
+{
+	tu_pb node = TU_PB_INIT;
+
+	tu_pb_str(&node, 1, in);
+	tu_pb_str(&node, 2, out);
+	if (name)
+		tu_pb_str(&node, 3, name);
+	tu_pb_str(&node, 4, op);
+	tu_pb_msg(graph, 1, &node);
+}
+
+void tu_pb_onnx_model(tu_pb *out, tu_pb *graph)
+{
+	tu_pb opset = TU_PB_INIT;
+
+	tu_pb_int(&opset, 2, 13);
+	tu_pb_int(out, 1, 8);
+	tu_pb_msg(out, 8, &opset);
+	tu_pb_msg(out, 7, graph);
 }

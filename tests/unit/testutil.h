@@ -8,8 +8,9 @@
  * two directory checks the format tests run: every file of a
  * testdata/bad/<fmt> directory is refused as its README row says (columns
  * found by the header row's names), and every fuzz seed is accepted; a
- * walk over the models of Debian's libonnx-testdata.  They fail (or skip)
- * the running test through cmocka, so they may only be called from one.
+ * walk over the models of Debian's libonnx-testdata; a protobuf writer
+ * for hand-made ONNX models.  They fail (or skip) the running test through
+ * cmocka, so they may only be called from one.
  */
 #ifndef MC_TESTUTIL_H
 #define MC_TESTUTIL_H
@@ -100,5 +101,49 @@ void tu_check_corpus(const char *dir, size_t min_files, tu_check_fn check, const
  * return how many there were.  When TU_LIBONNX_TESTDATA is absent, says so
  * and skips the running test (it does not return). */
 size_t tu_each_libonnx_model(void (*fn)(const char *path, void *ctx), void *ctx);
+
+/* ---- a protobuf writer for hand-made models ---------------------------------------- */
+
+/* The bytes of a protobuf message written field by field, for models the
+ * library's encoder and onnx's helpers would not make (lengths past the
+ * end, problems the checker must find).  b[0..n) in a buffer of cap bytes
+ * that grows as fields are added: start from {0} (or TU_PB_INIT) and free
+ * with tu_pb_release. */
+typedef struct tu_pb {
+	uint8_t *b;
+	size_t n, cap;
+} tu_pb;
+
+#define TU_PB_INIT {NULL, 0, 0}
+
+/* The wire types a key names. */
+enum { TU_PB_VARINT = 0, TU_PB_LEN = 2 };
+
+/* Free the buffer and leave the message empty; NULL is accepted. */
+void tu_pb_release(tu_pb *p);
+
+/* Append n bytes as they are. */
+void tu_pb_raw(tu_pb *p, const void *d, size_t n);
+/* Append v as a base-128 varint. */
+void tu_pb_varint(tu_pb *p, uint64_t v);
+/* Append the key of `field` with wire type `wire` (TU_PB_*). */
+void tu_pb_key(tu_pb *p, uint32_t field, int wire);
+/* Append `field` as a varint. */
+void tu_pb_int(tu_pb *p, uint32_t field, uint64_t v);
+/* Append `field` as length-delimited bytes. */
+void tu_pb_bytes(tu_pb *p, uint32_t field, const void *d, size_t n);
+/* Append `field` as a string, without its NUL. */
+void tu_pb_str(tu_pb *p, uint32_t field, const char *s);
+/* Append message m as `field` and release m: nested messages are built
+ * inner first and each handed to its parent. */
+void tu_pb_msg(tu_pb *p, uint32_t field, tu_pb *m);
+
+/* Append to `graph` (a GraphProto) a NodeProto of op_type `op` reading
+ * `in`, writing `out` and named `name` (NULL: no name). */
+void tu_pb_onnx_node(tu_pb *graph, const char *in, const char *out, const char *name,
+                     const char *op);
+/* Append to `out` a ModelProto of IR version 8 that imports ai.onnx opset
+ * 13 and holds `graph` (released). */
+void tu_pb_onnx_model(tu_pb *out, tu_pb *graph);
 
 #endif
