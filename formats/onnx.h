@@ -140,9 +140,17 @@ typedef enum mc_onnx_data_kind {
 	MC_ONNX_DATA_ORIGINAL  /* copy the data fields of `orig` (the tensor as read) */
 } mc_onnx_data_kind;
 
+/* A tensor's bytes produced on demand (a cast, a computed table): fed to
+ * `sink` dense, little-endian, in C order, in chunks of any size. */
+typedef int (*mc_onnx_stream_fn)(void *ctx, mc_sink_fn sink, void *sink_ctx);
+
 typedef struct mc_onnx_data {
 	mc_onnx_data_kind kind;
 	mc_view view;        /* released by the writer when done with it */
+	/* VIEW: when set, the bytes come from stream(stream_ctx, ...) and the
+	 * view gives only the dtype and shape */
+	mc_onnx_stream_fn stream;
+	void *stream_ctx;
 	const uint8_t *orig;
 	size_t orig_len;
 	const mc_map *map;   /* the mapping orig lies in, or NULL */

@@ -122,14 +122,22 @@ static int copy_original(mc_pb_enc *e, const mc_onnx_data *d, uint32_t id)
 	return 0;
 }
 
-static int stream_view(mc_pb_enc *e, const mc_view *v, uint64_t nbytes)
+/* Feed the tensor's bytes to sink, from its stream or its view. */
+static int data_stream(const mc_onnx_data *d, mc_sink_fn sink, void *ctx)
+{
+	if (d->stream)
+		return d->stream(d->stream_ctx, sink, ctx);
+	return mc_view_stream(&d->view, sink, ctx);
+}
+
+static int stream_data(mc_pb_enc *e, const mc_onnx_data *d, uint64_t nbytes)
 {
 	file_sink s = {mc_pb_enc_stream(e), e->path, 0};
 	int rc;
 
 	if (!s.fp)
 		return mc_pb_enc_add(e, nbytes);
-	if ((rc = mc_view_stream(v, sink_write, &s)) != 0)
+	if ((rc = data_stream(d, sink_write, &s)) != 0)
 		return rc;
 	if (s.n != nbytes)
 		return mc_fail(MC_EINVAL, e->path, NULL, -1, "tensor streamed %llu bytes, not %llu",
@@ -147,7 +155,7 @@ static int entry(mc_pb_enc *e, const char *key, const char *value)
 
 /* Put the view's bytes at the end of the external file; the fields that
  * point at them go into the tensor. */
-static int external_fields(mc_pb_enc *e, writer *w, const mc_view *v, uint64_t nbytes,
+static int external_fields(mc_pb_enc *e, writer *w, const mc_onnx_data *d, uint64_t nbytes,
                            uint64_t *offset)
 {
 	uint64_t off = w->ext_pos;
@@ -159,7 +167,7 @@ static int external_fields(mc_pb_enc *e, writer *w, const mc_view *v, uint64_t n
 		static const uint8_t zeros[ALIGN];
 		file_sink s = {w->ext_fp, w->ext_path, 0};
 		if ((rc = sink_write(&s, zeros, (size_t)(off - w->ext_pos))) != 0 ||
-		    (rc = mc_view_stream(v, sink_write, &s)) != 0)
+		    (rc = data_stream(d, sink_write, &s)) != 0)
 			return rc;
 		if (s.n != off - w->ext_pos + nbytes)
 			return mc_fail(MC_EINVAL, w->ext_path, NULL, -1, "tensor streamed %llu bytes",
@@ -189,7 +197,7 @@ static int tensor_hook(mc_pb_enc *e, const ProtobufCMessage *msg, void *ctx)
 		if ((rc = view_nbytes(&d.view, &nbytes)) != 0)
 			goto out;
 		external = initializer && w->ext_name && nbytes >= w->ext_min;
-		if (external && (rc = external_fields(e, w, &d.view, nbytes, &offset)) != 0)
+		if (external && (rc = external_fields(e, w, &d, nbytes, &offset)) != 0)
 			goto out;
 	}
 	for (unsigned i = 0; i < desc->n_fields && !rc; i++) {
@@ -205,7 +213,7 @@ static int tensor_hook(mc_pb_enc *e, const ProtobufCMessage *msg, void *ctx)
 		} else if (f->id == TP_RAW_DATA && !external) {
 			if (!(rc = mc_pb_enc_tag(e, TP_RAW_DATA, MC_PB_LEN)) &&
 			    !(rc = mc_pb_enc_varint(e, nbytes)))
-				rc = stream_view(e, &d.view, nbytes);
+				rc = stream_data(e, &d, nbytes);
 		} else if (f->id == TP_EXTERNAL_DATA && external) {
 			char num[24];
 			if (!(rc = entry(e, "location", w->ext_name))) {

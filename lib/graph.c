@@ -20,7 +20,9 @@
 
 typedef struct gb_tensor {
 	Onnx__TensorProto proto; /* first: the writer hands this pointer back */
-	mc_view view;
+	mc_view view;            /* the data, or only its dtype and shape */
+	mc_onnx_stream_fn stream; /* when set, where the data comes from */
+	void *stream_ctx;
 } gb_tensor;
 
 struct mc_gb_graph {
@@ -404,6 +406,26 @@ int mc_gb_initializer_copy(mc_gb_graph *g, const char *name, mc_dtype dtype, con
 	return add_initializer(g, tensor_new(b, name, &v));
 }
 
+int mc_gb_initializer_stream(mc_gb_graph *g, const char *name, mc_dtype dtype,
+                             const mc_shape *shape, mc_onnx_stream_fn fn, void *ctx)
+{
+	mc_gb *b = g->b;
+	gb_tensor *t;
+	mc_view v;
+
+	if (b->err)
+		return b->err;
+	if (!name || !*name || !fn)
+		return fail(b, mc_fail(MC_EINVAL, NULL, name, -1,
+		                       "streamed initializers need a name and a source"));
+	mc_view_init_dense(&v, dtype, shape, NULL);
+	if (!(t = tensor_new(b, name, &v)))
+		return b->err;
+	t->stream = fn;
+	t->stream_ctx = ctx;
+	return add_initializer(g, t);
+}
+
 /* ---- nodes ---------------------------------------------------------------------------- */
 
 static char **dup_list(mc_gb *b, const char *const *names, size_t n)
@@ -605,6 +627,8 @@ static int builder_data(void *ctx, const Onnx__TensorProto *t, bool want_view, m
 	(void)want_view;
 	out->kind = MC_ONNX_DATA_VIEW;
 	out->view = gt->view;
+	out->stream = gt->stream;
+	out->stream_ctx = gt->stream_ctx;
 	return 0;
 }
 

@@ -7,9 +7,10 @@
  *
  * Initializers are not copied: mc_gb_initializer keeps the view it is
  * given, and mc_gb_write streams each one from its source (a mapped
- * checkpoint, say) into the file, or into the external data file.  Small
- * tensors that are computed (a reshape target, a scale) are copied with
- * mc_gb_initializer_copy.
+ * checkpoint, say) into the file, or into the external data file; a weight
+ * that must change on the way (a cast) comes from a stream function
+ * (mc_gb_initializer_stream).  Small tensors that are computed (a reshape
+ * target, a scale) are copied with mc_gb_initializer_copy.
  *
  * Errors are sticky: the first failure is recorded (and returned by the
  * call that failed), later calls do nothing and return it, and mc_gb_write
@@ -68,6 +69,12 @@ int mc_gb_value_info(mc_gb_graph *g, const char *name, mc_dtype dtype, int rank,
  * mc_gb_write returns; the builder keeps a copy of the struct, never owns
  * v's memory. */
 int mc_gb_initializer(mc_gb_graph *g, const char *name, const mc_view *v);
+/* An initializer whose bytes `fn` produces when the model is written (a
+ * weight cast to float16 on the way, say), once per write: it must feed
+ * exactly the dense size of dtype and shape (anything else fails the
+ * write), and ctx must stay valid until mc_gb_write returns. */
+int mc_gb_initializer_stream(mc_gb_graph *g, const char *name, mc_dtype dtype,
+                             const mc_shape *shape, mc_onnx_stream_fn fn, void *ctx);
 /* An initializer holding a copy of `data` (dense, little-endian, C order). */
 int mc_gb_initializer_copy(mc_gb_graph *g, const char *name, mc_dtype dtype, const mc_shape *shape,
                            const void *data);

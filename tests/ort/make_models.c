@@ -120,8 +120,31 @@ static void mlp_ref(const float *x, int batch, float *y, const float *w1q)
 	}
 }
 
+/* W1 cast to float16 while it is written, in chunks: what export
+ * --dtype float16 does with a float32 checkpoint. */
+static int w1_as_f16(void *ctx, mc_sink_fn sink, void *sink_ctx)
+{
+	const float *w = ctx;
+	uint16_t chunk[5]; /* small, so that several chunks are needed */
+	uint8_t bytes[sizeof(chunk)];
+	size_t n = MLP_IN * MLP_HID;
+
+	for (size_t i = 0; i < n; i += 5) {
+		size_t k = n - i < 5 ? n - i : 5;
+		int rc;
+		for (size_t j = 0; j < k; j++) {
+			chunk[j] = mc_f32_to_f16(w[i + j]);
+			bytes[2 * j] = (uint8_t)chunk[j];
+			bytes[2 * j + 1] = (uint8_t)(chunk[j] >> 8);
+		}
+		if ((rc = sink(sink_ctx, bytes, 2 * k)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
 /* fp16: W1 is stored as float16 and cast to float32 in the graph. */
-static mc_gb *mlp_build(int fp16, uint16_t *w1h, mc_view *w1v)
+static mc_gb *mlp_build(int fp16, mc_view *w1v)
 {
 	mc_gb *b = mc_gb_new("mlp");
 	mc_gb_graph *g = mc_gb_main(b);
@@ -138,10 +161,7 @@ static mc_gb *mlp_build(int fp16, uint16_t *w1h, mc_view *w1v)
 	mc_gb_input(g, "input", MC_FLOAT32, 2, din);
 	mc_gb_output(g, "output", MC_FLOAT32, 2, dout);
 	if (fp16) {
-		for (size_t i = 0; i < MLP_IN * MLP_HID; i++)
-			w1h[i] = mc_f32_to_f16(w1[i]);
-		mc_view_init_dense(w1v, MC_FLOAT16, &s1, w1h);
-		mc_gb_initializer(g, "fc1.weight.f16", w1v);
+		mc_gb_initializer_stream(g, "fc1.weight.f16", MC_FLOAT16, &s1, w1_as_f16, w1);
 		n = mc_gb_node_add(g, "Cast", "/fc1/Cast", (const char *[]){"fc1.weight.f16"}, 1,
 		                   (const char *[]){"fc1.weight"}, 1);
 		mc_gb_attr_int(n, "to", 1);
@@ -191,7 +211,6 @@ static void mlp_cases(const char *name, const char *model, int fp16)
 
 static void mlp_models(void)
 {
-	uint16_t w1h[MLP_IN * MLP_HID];
 	mc_view v;
 	mc_onnx_write_opts ext = {"mlp_external.onnx.data", 1};
 
@@ -199,11 +218,11 @@ static void mlp_models(void)
 	fill(b1, MLP_HID, 0.1f);
 	fill(w2, MLP_HID * MLP_OUT, 0.5f);
 	fill(b2, MLP_OUT, 0.1f);
-	write_model(mlp_build(0, w1h, &v), "mlp", NULL);
+	write_model(mlp_build(0, &v), "mlp", NULL);
 	mlp_cases("mlp", "mlp", 0);
-	write_model(mlp_build(0, w1h, &v), "mlp_external", &ext);
+	write_model(mlp_build(0, &v), "mlp_external", &ext);
 	mlp_cases("mlp with external data", "mlp_external", 0);
-	write_model(mlp_build(1, w1h, &v), "mlp_fp16", NULL);
+	write_model(mlp_build(1, &v), "mlp_fp16", NULL);
 	mlp_cases("mlp with float16 weights", "mlp_fp16", 1);
 }
 

@@ -457,6 +457,73 @@ static void test_builder_external(void **state)
 	free(big);
 }
 
+/* ---- streamed initializers ----------------------------------------------------------------- */
+
+typedef struct counting {
+	uint32_t n;     /* elements to produce */
+	uint32_t extra; /* bytes to add, to make a wrong source */
+} counting;
+
+/* uint32 0, 1, 2, ... in chunks of three elements */
+static int count_up(void *ctx, mc_sink_fn sink, void *sink_ctx)
+{
+	const counting *c = ctx;
+	uint8_t buf[12];
+	int rc;
+
+	for (uint32_t i = 0; i < c->n; i += 3) {
+		uint32_t k = c->n - i < 3 ? c->n - i : 3;
+		for (uint32_t j = 0; j < k; j++)
+			for (int b = 0; b < 4; b++)
+				buf[4 * j + (uint32_t)b] = (uint8_t)((i + j) >> (8 * b));
+		if ((rc = sink(sink_ctx, buf, 4 * k)) != 0)
+			return rc;
+	}
+	return c->extra ? sink(sink_ctx, buf, c->extra) : 0;
+}
+
+static void test_builder_streamed(void **state)
+{
+	char out[512], data[512];
+	counting good = {1000, 0}, bad = {10, 1};
+	mc_shape s1000 = TU_SHAPE(1000), s10 = TU_SHAPE(10);
+	mc_onnx_write_opts ext = {"streamed.onnx.data", 1};
+	mc_reader *r;
+	mc_view v;
+
+	(void)state;
+	tmp_path(out, sizeof(out), "streamed.onnx");
+	tmp_path(data, sizeof(data), "streamed.onnx.data");
+	for (int external = 0; external < 2; external++) {
+		mc_gb *b = mc_gb_new("streamed");
+		mc_gb_opset(b, "", 17);
+		mc_gb_initializer_stream(mc_gb_main(b), "count", MC_UINT32, &s1000, count_up, &good);
+		assert_int_equal(mc_gb_write(b, out, external ? &ext : NULL), 0);
+		mc_gb_free(b);
+		assert_int_equal(exists(data), external);
+		r = open_ok(out);
+		assert_int_equal(mc_reader_read(r, 0, &v), 0);
+		for (uint32_t i = 0; i < 1000; i++) {
+			uint32_t x;
+			memcpy(&x, v.data + 4 * i, 4);
+			assert_int_equal(x, i);
+		}
+		mc_view_release(&v);
+		mc_reader_close(r);
+		unlink(out);
+	}
+	unlink(data);
+	/* a source that feeds one byte too many fails the write, leaving nothing */
+	{
+		mc_gb *b = mc_gb_new("bad");
+		mc_gb_opset(b, "", 17);
+		mc_gb_initializer_stream(mc_gb_main(b), "count", MC_UINT32, &s10, count_up, &bad);
+		tu_assert_fails(mc_gb_write(b, out, NULL), MC_EINVAL, "streamed 41 bytes, not 40");
+		assert_false(exists(out));
+		mc_gb_free(b);
+	}
+}
+
 /* ---- errors -------------------------------------------------------------------------------- */
 
 static void test_builder_sticky_error(void **state)
@@ -558,6 +625,7 @@ int main(void)
 		cmocka_unit_test(test_builder_deterministic),
 		cmocka_unit_test(test_builder_attributes),
 		cmocka_unit_test(test_builder_external),
+		cmocka_unit_test(test_builder_streamed),
 		cmocka_unit_test(test_builder_sticky_error),
 		cmocka_unit_test(test_builder_no_opset),
 		cmocka_unit_test(test_too_large_without_external_data),
