@@ -205,7 +205,7 @@ static int slot_push(mc_pb_enc *e, size_t *slot)
 
 int mc_pb_enc_message(mc_pb_enc *e, uint32_t id, const ProtobufCMessage *m)
 {
-	uint64_t start, size;
+	uint64_t start, size = 0;
 	size_t slot = 0;
 	int rc;
 
@@ -215,32 +215,30 @@ int mc_pb_enc_message(mc_pb_enc *e, uint32_t id, const ProtobufCMessage *m)
 	if (!e->fp) {
 		if ((rc = slot_push(e, &slot)) != 0)
 			return rc;
-		start = e->pos;
-		e->depth++;
-		rc = body(e, m);
-		e->depth--;
-		if (rc)
+	} else {
+		if (e->next >= e->nsizes)
+			return mc_fail(MC_EINVAL, e->path, NULL, -1, "encoder passes disagree");
+		size = e->sizes[e->next++];
+		if ((rc = mc_pb_enc_tag(e, id, MC_PB_LEN)) != 0 ||
+		    (rc = mc_pb_enc_varint(e, size)) != 0)
 			return rc;
-		size = e->pos - start;
-		e->sizes[slot] = size;
-		e->pos += mc_pb_varint_size((uint64_t)id << 3) + mc_pb_varint_size(size);
-		return 0;
 	}
-	if (e->next >= e->nsizes)
-		return mc_fail(MC_EINVAL, e->path, NULL, -1, "encoder passes disagree");
-	size = e->sizes[e->next++];
-	if ((rc = mc_pb_enc_tag(e, id, MC_PB_LEN)) != 0 || (rc = mc_pb_enc_varint(e, size)) != 0)
-		return rc;
 	start = e->pos;
 	e->depth++;
 	rc = body(e, m);
 	e->depth--;
 	if (rc)
 		return rc;
-	if (e->pos - start != size)
+	if (!e->fp) {
+		/* the tag and length go before the payload when written */
+		size = e->pos - start;
+		e->sizes[slot] = size;
+		e->pos += mc_pb_varint_size((uint64_t)id << 3) + mc_pb_varint_size(size);
+	} else if (e->pos - start != size) {
 		return mc_fail(MC_EINVAL, e->path, NULL, (int64_t)start,
 		               "%s: %llu bytes written where %llu were measured", m->descriptor->name,
 		               (unsigned long long)(e->pos - start), (unsigned long long)size);
+	}
 	return 0;
 }
 

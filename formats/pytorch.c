@@ -71,7 +71,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hash.h"
+#include "strmap.h"
 #include "checked.h"
 #include "cursor.h"
 #include "error.h"
@@ -133,8 +133,8 @@ typedef struct pt_impl {
 	char *pickle_name;         /* "archive/data.pkl" */
 	uint8_t *pickle_copy;      /* inflated data.pkl when it was deflated */
 	bool big_endian;           /* byteorder record says "big" */
-	pt_storage **table;        /* storages by key (open addressing) */
-	size_t table_cap, nstorages;
+	mc_strmap table;           /* storages by key */
+	size_t nstorages;
 	pt_storage *first, *last;
 	pt_storage **by_entry;     /* zip: storage of each entry, or NULL */
 	mc_flat_tensor **flat;     /* record of each tensor, from mc_flatten */
@@ -192,49 +192,19 @@ static int storage_dtype(mc_dtype *dt, bool *untyped, const mc_value *type, cons
 
 /* ---- the storage table ---------------------------------------------------- */
 
-static uint64_t hash_key(const char *s)
-{
-	return mc_hash_str(s);
-}
-
 static pt_storage *table_find(const pt_impl *impl, const char *key)
 {
-	size_t mask = impl->table_cap - 1;
-
-	if (!impl->table_cap)
-		return NULL;
-	for (size_t i = hash_key(key) & mask; impl->table[i]; i = (i + 1) & mask)
-		if (strcmp(impl->table[i]->key, key) == 0)
-			return impl->table[i];
-	return NULL;
+	const mc_strmap_slot *slot = mc_strmap_find(&impl->table, key);
+	return slot ? slot->value : NULL;
 }
 
+/* Add a storage whose key the caller found absent. */
 static int table_add(pt_impl *impl, pt_storage *s)
 {
-	size_t mask;
+	int rc;
 
-	if ((impl->nstorages + 1) * 2 > impl->table_cap) {
-		size_t ncap = impl->table_cap ? impl->table_cap * 2 : 64;
-		pt_storage **nt = calloc(ncap, sizeof(*nt));
-		if (!nt)
-			return mc_nomem();
-		for (pt_storage *p = impl->first; p; p = p->next) {
-			size_t i = hash_key(p->key) & (ncap - 1);
-			while (nt[i])
-				i = (i + 1) & (ncap - 1);
-			nt[i] = p;
-		}
-		free(impl->table);
-		impl->table = nt;
-		impl->table_cap = ncap;
-	}
-	mask = impl->table_cap - 1;
-	{
-		size_t i = hash_key(s->key) & mask;
-		while (impl->table[i])
-			i = (i + 1) & mask;
-		impl->table[i] = s;
-	}
+	if ((rc = mc_strmap_put(&impl->table, s->key, s, NULL)) != 0)
+		return rc;
 	if (impl->last)
 		impl->last->next = s;
 	else
@@ -1146,7 +1116,7 @@ static void pt_close(mc_reader *r)
 	free(impl->prefix);
 	free(impl->pickle_name);
 	free(impl->pickle_copy);
-	free(impl->table);
+	mc_strmap_release(&impl->table);
 	free(impl->by_entry);
 	free(impl->flat);
 	free(impl->namebuf);

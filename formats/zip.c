@@ -50,7 +50,7 @@
 
 #include <zlib.h>
 
-#include "hash.h"
+#include "strmap.h"
 #include "checked.h"
 #include "cursor.h"
 #include "error.h"
@@ -1214,8 +1214,7 @@ struct mc_zip_writer {
 	char *path;
 	wentry *e;
 	size_t n, cap;
-	size_t *slots; /* open-addressed name set: entry index + 1, 0 = free */
-	size_t nslots;
+	mc_strmap names; /* the entry names so far */
 	uint64_t pos;
 	bool failed;
 };
@@ -1242,43 +1241,6 @@ static int w_seek(mc_zip_writer *w, uint64_t pos)
 	return 0;
 }
 
-static uint64_t name_hash(const char *s)
-{
-	return mc_hash_str(s);
-}
-
-/* Insert entry w->n's name into the set; false when it is already there. */
-static int name_insert(mc_zip_writer *w, const char *name, bool *dup)
-{
-	*dup = false;
-	if ((w->n + 1) * 2 > w->nslots) {
-		size_t nslots = w->nslots ? w->nslots * 2 : 64;
-		size_t *slots = calloc(nslots, sizeof(*slots));
-		if (!slots)
-			return mc_nomem();
-		for (size_t i = 0; i < w->nslots; i++) {
-			if (!w->slots[i])
-				continue;
-			size_t h = (size_t)name_hash(w->e[w->slots[i] - 1].name) & (nslots - 1);
-			while (slots[h])
-				h = (h + 1) & (nslots - 1);
-			slots[h] = w->slots[i];
-		}
-		free(w->slots);
-		w->slots = slots;
-		w->nslots = nslots;
-	}
-	for (size_t h = (size_t)name_hash(name) & (w->nslots - 1);; h = (h + 1) & (w->nslots - 1)) {
-		if (!w->slots[h]) {
-			w->slots[h] = w->n + 1;
-			return 0;
-		}
-		if (strcmp(w->e[w->slots[h] - 1].name, name) == 0) {
-			*dup = true;
-			return 0;
-		}
-	}
-}
 
 int mc_zip_writer_open(mc_zip_writer **out, FILE *fp, const char *path)
 {
@@ -1309,7 +1271,7 @@ void mc_zip_writer_free(mc_zip_writer *w)
 	for (size_t i = 0; i < w->n; i++)
 		free(w->e[i].name);
 	free(w->e);
-	free(w->slots);
+	mc_strmap_release(&w->names);
 	free(w->path);
 	free(w);
 }
@@ -1392,7 +1354,8 @@ int mc_zip_writer_add(mc_zip_writer *w, const char *name, int method, uint64_t s
 	size_t nlen = strlen(name);
 	uint8_t hdr[LOCAL_SIZE], x64[20];
 	uint16_t flags = 0;
-	bool dup, big;
+	bool big;
+	int dup;
 	z_stream zs;
 	wsink s;
 	wentry *e;
@@ -1425,7 +1388,7 @@ int mc_zip_writer_add(mc_zip_writer *w, const char *name, int method, uint64_t s
 	memset(e, 0, sizeof(*e));
 	if (!(e->name = strdup(name)))
 		return mc_nomem();
-	if ((rc = name_insert(w, name, &dup)) || dup) {
+	if ((rc = mc_strmap_put(&w->names, e->name, e->name, &dup)) || dup) {
 		free(e->name);
 		if (rc)
 			return rc;

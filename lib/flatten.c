@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hash.h"
+#include "strmap.h"
 #include "checked.h"
 #include "error.h"
 #include "flatten.h"
@@ -36,8 +36,7 @@ typedef struct flat_ctx {
 	const char *keyless;   /* the kind of a key with no text form above us, or NULL */
 	int in_set;            /* inside a set: positions have no order */
 	uint64_t visits, max_visits;
-	size_t *set;           /* name set: tensor index + 1, 0 when free */
-	size_t set_cap;
+	mc_strmap names;       /* the tensor names so far */
 } flat_ctx;
 
 mc_value *mc_flat_placeholder(mc_arena *a, mc_flat_tensor *t)
@@ -58,49 +57,6 @@ mc_flat_tensor *mc_flat_pending(const mc_value *v)
 	return v->u.obj.ptr;
 }
 
-
-/* ---- the name set ------------------------------------------------------- */
-
-static uint64_t hash_name(const char *s)
-{
-	return mc_hash_str(s);
-}
-
-/* Insert tensor `idx` by name; 1 when the name was already there. */
-static int set_insert(flat_ctx *x, size_t idx, int *dup)
-{
-	const char *name = x->r->tensors[idx].name;
-	size_t mask, i;
-
-	*dup = 0;
-	if ((idx + 1) * 2 > x->set_cap) {
-		size_t ncap = x->set_cap ? x->set_cap * 2 : 64;
-		size_t *nset = calloc(ncap, sizeof(*nset));
-		if (!nset)
-			return mc_nomem();
-		for (size_t k = 0; k < x->set_cap; k++) {
-			size_t v = x->set[k];
-			if (!v)
-				continue;
-			i = hash_name(x->r->tensors[v - 1].name) & (ncap - 1);
-			while (nset[i])
-				i = (i + 1) & (ncap - 1);
-			nset[i] = v;
-		}
-		free(x->set);
-		x->set = nset;
-		x->set_cap = ncap;
-	}
-	mask = x->set_cap - 1;
-	for (i = hash_name(name) & mask; x->set[i]; i = (i + 1) & mask) {
-		if (strcmp(x->r->tensors[x->set[i] - 1].name, name) == 0) {
-			*dup = 1;
-			return 0;
-		}
-	}
-	x->set[i] = idx + 1;
-	return 0;
-}
 
 /* ---- the path ----------------------------------------------------------- */
 
@@ -212,7 +168,7 @@ static int add_tensor(flat_ctx *x, mc_flat_tensor *rec, size_t *idx)
 	t->shape = rec->shape;
 	t->nbytes = rec->nbytes;
 	x->recs[r->ntensors] = rec;
-	if ((rc = set_insert(x, r->ntensors, &dup)) != 0)
+	if ((rc = mc_strmap_put(&x->names, t->name, t, &dup)) != 0)
 		return rc;
 	if (dup) {
 		mc_fail(MC_EUNSUPPORTED, path, NULL, -1, "two tensors flatten to the same name '%.*s'",
@@ -382,7 +338,7 @@ int mc_flatten(mc_flat_tensor ***out, mc_reader *r, mc_value *root)
 	if (!rc && !x.recs && !(x.recs = calloc(1, sizeof(*x.recs))))
 		rc = mc_nomem();
 	free(x.name);
-	free(x.set);
+	mc_strmap_release(&x.names);
 	if (rc) {
 		free(x.recs);
 		return rc;
